@@ -1,0 +1,85 @@
+/** How a failure should be treated by a caller; each edge maps kinds to its own status codes once. */
+export type ErrorKind =
+  | 'invalid_argument'
+  | 'unauthenticated'
+  | 'permission_denied'
+  | 'not_found'
+  | 'already_exists'
+  | 'precondition'
+  | 'rate_limited'
+  | 'unavailable'
+  | 'internal';
+
+export const ERROR_KINDS: readonly ErrorKind[] = [
+  'invalid_argument',
+  'unauthenticated',
+  'permission_denied',
+  'not_found',
+  'already_exists',
+  'precondition',
+  'rate_limited',
+  'unavailable',
+  'internal',
+];
+
+/**
+ * The closed set of error codes (`<domain>.<snake_reason>`). A typo fails to compile; a new failure
+ * gets a new code here so callers and tests can tell it apart without reading message text.
+ */
+export const ERROR_CODES = [
+  'rpc.timeout',
+  'rpc.no_responders',
+  'rpc.invalid_request',
+  'rpc.invalid_reply',
+  'rpc.internal',
+  'rpc.connection_closed',
+  'events.unknown_subject',
+  'events.invalid_payload',
+  'events.invalid_envelope',
+  'events.publish_failed',
+  'infra.nats_down',
+  'infra.database_down',
+  'infra.redis_down',
+] as const;
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+const knownCodes = new Set<string>(ERROR_CODES);
+export const isErrorCode = (s: string): s is ErrorCode => knownCodes.has(s);
+
+/** A failure the domain expects and names. Anything else is a bug and maps to `internal`. */
+export class DomainError extends Error {
+  override name = 'DomainError';
+  constructor(
+    readonly kind: ErrorKind,
+    readonly code: ErrorCode,
+    options?: ErrorOptions & { message?: string },
+  ) {
+    super(options?.message ?? code, options);
+  }
+}
+
+export const isDomainError = (e: unknown): e is DomainError => e instanceof DomainError;
+
+/** The error as it crosses NATS. `message` is for operators; callers branch on `kind` and `code`. */
+export interface WireError {
+  kind: ErrorKind;
+  code: string;
+  message: string;
+}
+
+export function toWireError(e: unknown): WireError {
+  if (isDomainError(e)) return { kind: e.kind, code: e.code, message: e.message };
+  return { kind: 'internal', code: 'rpc.internal', message: 'internal error' };
+}
+
+/** A service may be newer than its caller and send a code this build does not know; keep it visible. */
+export class RemoteError extends DomainError {
+  override name = 'RemoteError';
+  constructor(
+    kind: ErrorKind,
+    readonly remoteCode: string,
+    message: string,
+  ) {
+    super(kind, isErrorCode(remoteCode) ? remoteCode : 'rpc.internal', { message });
+  }
+}

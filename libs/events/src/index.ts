@@ -1,0 +1,13 @@
+export * from './errors.js';
+export * from './envelope.js';
+export * from './define.js';
+export * from './catalog.js';
+export * from './nats.js';
+export * from './rpc.js';
+export * from './streams.js';
+export * from './publisher.js';
+export * from './consumer.js';
+export * from './contracts/messaging.js';
+export * from './contracts/services.js';
+export { jetstream, jetstreamManager } from '@nats-io/jetstream';
+export type { JetStreamClient, JetStreamManager, PubAck } from '@nats-io/jetstream';

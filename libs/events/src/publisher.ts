@@ -1,0 +1,80 @@
+import type { JetStreamClient, PubAck } from '@nats-io/jetstream';
+import type { Catalog } from './catalog.js';
+import type { EventData, MessageDef } from './define.js';
+import { Envelope, newEventId } from './envelope.js';
+import { DomainError } from './errors.js';
+import { contextHeaders, type MessageContext } from './nats.js';
+
+export interface MessageInput<E extends MessageDef> {
+  aggregate: Envelope['aggregate'];
+  actor?: Envelope['actor'];
+  data: EventData<E>;
+  /** Set when the id must be stable across retries (e.g. derived from a request). */
+  id?: string;
+}
+
+/**
+ * Builds a complete envelope, validating `data` against the subject's schema. Used by the direct
+ * publisher and by the outbox, which stores the envelope and publishes it later.
+ */
+export function buildEnvelope<E extends MessageDef>(
+  def: E,
+  input: MessageInput<E>,
+  ctx: MessageContext,
+  o: { producer: string; catalog: Catalog; now?: () => Date },
+): Envelope<EventData<E>> {
+  if (o.catalog.message(def.subject) !== def) {
+    throw new DomainError('internal', 'events.unknown_subject', { message: `${def.subject} is not in the catalog` });
+  }
+  const data = def.schema.safeParse(input.data);
+  if (!data.success) {
+    throw new DomainError('internal', 'events.invalid_payload', {
+      message: `${def.subject}: ${data.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+    });
+  }
+  return {
+    id: input.id ?? newEventId(),
+    subject: def.subject,
+    occurredAt: (o.now?.() ?? new Date()).toISOString(),
+    producer: o.producer,
+    aggregate: input.aggregate,
+    actor: input.actor ?? { kind: 'service', id: o.producer },
+    correlationId: ctx.correlationId,
+    ...(ctx.causationId ? { causationId: ctx.causationId } : {}),
+    data: data.data as EventData<E>,
+  };
+}
+
+const encoder = new TextEncoder();
+
+/** Publishes a built envelope with `Nats-Msg-Id` = envelope id: a retry within the window is a no-op. */
+export async function publishEnvelope(js: JetStreamClient, env: Envelope, timeoutMs = 5000): Promise<PubAck> {
+  try {
+    return await js.publish(env.subject, encoder.encode(JSON.stringify(env)), {
+      msgID: env.id,
+      headers: contextHeaders(env),
+      timeout: timeoutMs,
+    });
+  } catch (cause) {
+    throw new DomainError('unavailable', 'events.publish_failed', { cause, message: `publish of ${env.subject} failed` });
+  }
+}
+
+export interface Publisher {
+  publish<E extends MessageDef>(def: E, input: MessageInput<E>, ctx: MessageContext): Promise<PubAck>;
+}
+
+/**
+ * For services without a database (gateway, otp-sender): publish straight to JetStream.
+ * Services with a database use the outbox in @idp/db so state and event commit together.
+ */
+export function createPublisher(js: JetStreamClient, o: { producer: string; catalog: Catalog; now?: () => Date }): Publisher {
+  return {
+    publish: (def, input, ctx) => publishEnvelope(js, buildEnvelope(def, input, ctx, o)),
+  };
+}
+
+/** Parses an envelope from bytes; rejects anything that is not one. */
+export function parseEnvelope(bytes: Uint8Array): Envelope {
+  return Envelope.parse(JSON.parse(new TextDecoder().decode(bytes)));
+}
