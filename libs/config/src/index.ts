@@ -50,7 +50,10 @@ type AnyObject = z.ZodObject<z.ZodRawShape>;
  * Validates `env` against `schema`. Returns a frozen object; throws {@link ConfigError}
  * naming every invalid or missing variable at once.
  */
-export function loadConfig<S extends AnyObject>(schema: S, env: Record<string, string | undefined>): Readonly<z.infer<S>> {
+export function loadConfig<S extends AnyObject>(
+  schema: S,
+  env: Record<string, string | undefined>,
+): Readonly<z.infer<S>> {
   // Empty strings count as unset: `FOO= make up` must fall back to the default, not fail validation.
   const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
   const result = schema.safeParse(cleaned);
@@ -65,7 +68,8 @@ export function loadConfig<S extends AnyObject>(schema: S, env: Record<string, s
   return Object.freeze(result.data);
 }
 
-const describeValue = (v: string | undefined) => (v === undefined ? ' (not set)' : ` (got ${JSON.stringify(v)})`);
+const describeValue = (v: string | undefined) =>
+  v === undefined ? ' (not set)' : ` (got ${JSON.stringify(v)})`;
 
 /** A copy of `config` safe to log: secret fields replaced by `[redacted]`. */
 export function redactConfig<S extends AnyObject>(schema: S, config: z.infer<S>): Record<string, unknown> {

@@ -18,7 +18,7 @@ import type { Envelope } from './envelope.js';
 import { MessagingMessageDeadLetteredV1 } from './contracts/messaging.js';
 import { HEADER, contextHeaders } from './nats.js';
 import { parseEnvelope, type Publisher } from './publisher.js';
-import { deadLetterSubject, isApiError } from './streams.js';
+import { isApiError } from './streams.js';
 
 /** Remembers which envelope ids a consumer has already processed. */
 export interface IdempotencyStore {
@@ -56,7 +56,10 @@ export interface MessageHandler<E extends MessageDef = MessageDef> {
 }
 
 /** Pairs a catalog entry with its handler, keeping the payload type. */
-export const on = <E extends MessageDef>(def: E, handle: MessageHandler<E>['handle']): MessageHandler<E> => ({ def, handle });
+export const on = <E extends MessageDef>(def: E, handle: MessageHandler<E>['handle']): MessageHandler<E> => ({
+  def,
+  handle,
+});
 
 export interface ConsumeOptions {
   stream: string;
@@ -76,8 +79,8 @@ export interface ConsumeOptions {
   backoffMs?: number[];
   /** Redelivered when not acked within this time (a crashed or hung worker). */
   ackWaitMs?: number;
-  /** For work queues: copy a dead job to `idp.dlq.<queue>` so it can be requeued. */
-  deadLetterQueue?: string;
+  /** For work queues: where a dead job is copied so it can be requeued (`deadLetterSubject(queue)`). */
+  deadLetterSubject?: string;
   idempotency?: IdempotencyStore;
   deliverPolicy?: 'all' | 'new';
 }
@@ -131,7 +134,11 @@ export async function ensureConsumer(jsm: JetStreamManager, o: ConsumeOptions): 
  * A durable pull consumer: explicit ack, bounded redelivery with backoff, a dead-letter event after
  * the last attempt, and duplicates (same envelope id) acknowledged without running the handler.
  */
-export async function consume(js: JetStreamClient, jsm: JetStreamManager, o: ConsumeOptions): Promise<RunningConsumer> {
+export async function consume(
+  js: JetStreamClient,
+  jsm: JetStreamManager,
+  o: ConsumeOptions,
+): Promise<RunningConsumer> {
   await ensureConsumer(jsm, o);
   const maxAttempts = o.maxAttempts ?? 5;
   const backoff = o.backoffMs ?? [1000, 5000, 30_000, 120_000];
@@ -145,9 +152,14 @@ export async function consume(js: JetStreamClient, jsm: JetStreamManager, o: Con
   let stopped = false;
   let current: Promise<void> = Promise.resolve();
 
-  const deadLetter = async (m: JsMsg, reason: 'handler_failed' | 'invalid_envelope' | 'unknown_subject' | 'invalid_payload', error: string, env?: Envelope) => {
-    if (o.deadLetterQueue) {
-      await js.publish(deadLetterSubject(o.deadLetterQueue), m.data, {
+  const deadLetter = async (
+    m: JsMsg,
+    reason: 'handler_failed' | 'invalid_envelope' | 'unknown_subject' | 'invalid_payload',
+    error: string,
+    env?: Envelope,
+  ) => {
+    if (o.deadLetterSubject) {
+      await js.publish(o.deadLetterSubject, m.data, {
         headers: contextHeaders(
           { correlationId: env?.correlationId ?? m.headers?.get(HEADER.correlationId) ?? randomUUID() },
           { 'idp-dead-letter-reason': reason, 'idp-original-subject': m.subject },
@@ -172,9 +184,16 @@ export async function consume(js: JetStreamClient, jsm: JetStreamManager, o: Con
           error,
         },
       },
-      { correlationId: env?.correlationId ?? m.headers?.get(HEADER.correlationId) ?? randomUUID(), ...(env ? { causationId: env.id } : {}) },
+      {
+        correlationId: env?.correlationId ?? m.headers?.get(HEADER.correlationId) ?? randomUUID(),
+        ...(env ? { causationId: env.id } : {}),
+      },
     );
   };
+
+  // A work-queue stream keeps a terminated message (nats-server 2.9); the job was copied to the
+  // dead-letter subject, so ack removes it. On the audit stream the message stays either way.
+  const settleDead = (m: JsMsg, reason: string) => (o.deadLetterSubject ? m.ack() : m.term(reason));
 
   const process = async (m: JsMsg) => {
     const attempt = m.info.deliveryCount;
@@ -188,7 +207,7 @@ export async function consume(js: JetStreamClient, jsm: JetStreamManager, o: Con
         outcome = 'dead_lettered';
         mlog.error('not an envelope; dead-lettered');
         await deadLetter(m, 'invalid_envelope', 'invalid_envelope');
-        m.term('invalid envelope');
+        settleDead(m, 'invalid envelope');
         return;
       }
       const def = o.catalog.message(env.subject);
@@ -196,7 +215,7 @@ export async function consume(js: JetStreamClient, jsm: JetStreamManager, o: Con
         outcome = 'dead_lettered';
         mlog.error('subject not in the catalog; dead-lettered');
         await deadLetter(m, 'unknown_subject', 'unknown_subject', env);
-        m.term('unknown subject');
+        settleDead(m, 'unknown subject');
         return;
       }
       const handler = handlers.get(env.subject);
@@ -210,7 +229,7 @@ export async function consume(js: JetStreamClient, jsm: JetStreamManager, o: Con
         outcome = 'dead_lettered';
         mlog.error({ eventId: env.id }, 'payload does not fit its schema; dead-lettered');
         await deadLetter(m, 'invalid_payload', 'invalid_payload', env);
-        m.term('invalid payload');
+        settleDead(m, 'invalid payload');
         return;
       }
       if (await idempotency.has(env.id)) {
@@ -222,19 +241,22 @@ export async function consume(js: JetStreamClient, jsm: JetStreamManager, o: Con
         // The handler already had its last try; only the dead-lettering failed before.
         outcome = 'dead_lettered';
         await deadLetter(m, 'handler_failed', 'retry_of_dead_letter', env);
-        m.term('max attempts');
+        settleDead(m, 'max attempts');
         return;
       }
       const hlog = mlog.child({ eventId: env.id, correlationId: env.correlationId });
       try {
-        await handler.handle({ ...env, data: data.data }, { log: hlog, attempt, streamSequence: m.info.streamSequence });
+        await handler.handle(
+          { ...env, data: data.data },
+          { log: hlog, attempt, streamSequence: m.info.streamSequence },
+        );
       } catch (err) {
         const code = err instanceof Error ? ((err as { code?: string }).code ?? err.name) : 'unknown';
         if (attempt >= maxAttempts) {
           outcome = 'dead_lettered';
           hlog.error({ err }, 'handler failed on its last attempt; dead-lettered');
           await deadLetter(m, 'handler_failed', String(code), env);
-          m.term('max attempts');
+          settleDead(m, 'max attempts');
         } else {
           outcome = 'retry';
           const delay = backoff[Math.min(attempt - 1, backoff.length - 1)] ?? 1000;

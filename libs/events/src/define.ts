@@ -23,7 +23,11 @@ export interface JobDef<S extends string = string, D extends z.ZodType = z.ZodTy
   description: string;
 }
 
-export interface RpcDef<S extends string = string, Req extends z.ZodType = z.ZodType, Res extends z.ZodType = z.ZodType> {
+export interface RpcDef<
+  S extends string = string,
+  Req extends z.ZodType = z.ZodType,
+  Res extends z.ZodType = z.ZodType,
+> {
   kind: 'rpc';
   subject: S;
   request: Req;
@@ -37,15 +41,24 @@ export type RpcRequest<R extends RpcDef> = z.input<R['request']>;
 export type RpcResponse<R extends RpcDef> = z.infer<R['response']>;
 
 function check(re: RegExp, subject: string, what: string) {
-  if (!re.test(subject)) throw new Error(`${what} subject ${JSON.stringify(subject)} does not match ${re.source}`);
+  if (!re.test(subject))
+    throw new Error(`${what} subject ${JSON.stringify(subject)} does not match ${re.source}`);
 }
 
-export function defineEvent<S extends string, D extends z.ZodType>(subject: S, schema: D, description: string): EventDef<S, D> {
+export function defineEvent<S extends string, D extends z.ZodType>(
+  subject: S,
+  schema: D,
+  description: string,
+): EventDef<S, D> {
   check(EVENT_SUBJECT, subject, 'event');
   return { kind: 'event', subject, schema, description };
 }
 
-export function defineJob<S extends string, D extends z.ZodType>(subject: S, schema: D, description: string): JobDef<S, D> {
+export function defineJob<S extends string, D extends z.ZodType>(
+  subject: S,
+  schema: D,
+  description: string,
+): JobDef<S, D> {
   check(JOB_SUBJECT, subject, 'job');
   return { kind: 'job', subject, queue: subject.split('.')[2]!, schema, description };
 }

@@ -24,7 +24,9 @@ export function buildEnvelope<E extends MessageDef>(
   o: { producer: string; catalog: Catalog; now?: () => Date },
 ): Envelope<EventData<E>> {
   if (o.catalog.message(def.subject) !== def) {
-    throw new DomainError('internal', 'events.unknown_subject', { message: `${def.subject} is not in the catalog` });
+    throw new DomainError('internal', 'events.unknown_subject', {
+      message: `${def.subject} is not in the catalog`,
+    });
   }
   const data = def.schema.safeParse(input.data);
   if (!data.success) {
@@ -56,7 +58,10 @@ export async function publishEnvelope(js: JetStreamClient, env: Envelope, timeou
       timeout: timeoutMs,
     });
   } catch (cause) {
-    throw new DomainError('unavailable', 'events.publish_failed', { cause, message: `publish of ${env.subject} failed` });
+    throw new DomainError('unavailable', 'events.publish_failed', {
+      cause,
+      message: `publish of ${env.subject} failed`,
+    });
   }
 }
 
@@ -68,9 +73,13 @@ export interface Publisher {
  * For services without a database (gateway, otp-sender): publish straight to JetStream.
  * Services with a database use the outbox in @idp/db so state and event commit together.
  */
-export function createPublisher(js: JetStreamClient, o: { producer: string; catalog: Catalog; now?: () => Date }): Publisher {
+export function createPublisher(
+  js: JetStreamClient,
+  o: { producer: string; catalog: Catalog; now?: () => Date },
+): Publisher {
   return {
-    publish: (def, input, ctx) => publishEnvelope(js, buildEnvelope(def, input, ctx, o)),
+    // async so an invalid payload rejects the promise rather than throwing at the call site.
+    publish: async (def, input, ctx) => publishEnvelope(js, buildEnvelope(def, input, ctx, o)),
   };
 }
 

@@ -27,11 +27,24 @@ export interface RpcHandler<C extends RpcDef = RpcDef> {
   handle(request: z.infer<C['request']>, ctx: RpcContext): Promise<RpcResponse<C>>;
 }
 
+/** Pairs a contract with its handler, keeping request and reply types. */
+export const rpcHandler = <C extends RpcDef>(
+  contract: C,
+  handle: RpcHandler<C>['handle'],
+): RpcHandler<C> => ({
+  contract,
+  handle,
+});
+
 const WireReply = z.discriminatedUnion('ok', [
   z.object({ ok: z.literal(true), data: z.unknown() }),
   z.object({
     ok: z.literal(false),
-    error: z.object({ kind: z.enum(ERROR_KINDS as [ErrorKind, ...ErrorKind[]]), code: z.string(), message: z.string() }),
+    error: z.object({
+      kind: z.enum(ERROR_KINDS as [ErrorKind, ...ErrorKind[]]),
+      code: z.string(),
+      message: z.string(),
+    }),
   }),
 ]);
 
@@ -136,13 +149,19 @@ export function serveRpc(nc: NatsConnection, handlers: RpcHandler[], o: ServeRpc
       outcome = wire.kind;
       if (wire.kind === 'internal') log.error({ err }, 'rpc handler failed');
       else log.warn({ code: wire.code, kind: wire.kind }, 'rpc answered with an error');
-      const hdrs = contextHeaders({ correlationId }, {
-        'Nats-Service-Error-Code': String(serviceErrorCode[wire.kind]),
-        'Nats-Service-Error': wire.code,
-      });
+      const hdrs = contextHeaders(
+        { correlationId },
+        {
+          'Nats-Service-Error-Code': String(serviceErrorCode[wire.kind]),
+          'Nats-Service-Error': wire.code,
+        },
+      );
       msg.respond(encoder.encode(JSON.stringify({ ok: false, error: wire })), { headers: hdrs });
     } finally {
-      histogram.observe({ subject: h.contract.subject, outcome }, Number(process.hrtime.bigint() - started) / 1e9);
+      histogram.observe(
+        { subject: h.contract.subject, outcome },
+        Number(process.hrtime.bigint() - started) / 1e9,
+      );
     }
   }
 
@@ -177,7 +196,10 @@ export function createRpcClient(nc: NatsConnection, o: { defaultTimeoutMs: numbe
       const headers = contextHeaders(options, { [HEADER.deadline]: String(Date.now() + timeout) });
       let reply: Msg;
       try {
-        reply = await nc.request(contract.subject, encoder.encode(JSON.stringify(parsed.data)), { timeout, headers });
+        reply = await nc.request(contract.subject, encoder.encode(JSON.stringify(parsed.data)), {
+          timeout,
+          headers,
+        });
       } catch (err) {
         throw mapRequestError(err, contract.subject);
       }
@@ -185,12 +207,17 @@ export function createRpcClient(nc: NatsConnection, o: { defaultTimeoutMs: numbe
       try {
         body = WireReply.parse(JSON.parse(decoder.decode(reply.data)));
       } catch (cause) {
-        throw new DomainError('internal', 'rpc.invalid_reply', { cause, message: `unreadable reply on ${contract.subject}` });
+        throw new DomainError('internal', 'rpc.invalid_reply', {
+          cause,
+          message: `unreadable reply on ${contract.subject}`,
+        });
       }
       if (!body.ok) throw new RemoteError(body.error.kind, body.error.code, body.error.message);
       const data = contract.response.safeParse(body.data);
       if (!data.success) {
-        throw new DomainError('internal', 'rpc.invalid_reply', { message: `reply on ${contract.subject}: ${data.error.message}` });
+        throw new DomainError('internal', 'rpc.invalid_reply', {
+          message: `reply on ${contract.subject}: ${data.error.message}`,
+        });
       }
       return data.data as RpcResponse<typeof contract>;
     },
@@ -199,11 +226,24 @@ export function createRpcClient(nc: NatsConnection, o: { defaultTimeoutMs: numbe
 
 function mapRequestError(err: unknown, subject: string): DomainError {
   const inner = err instanceof RequestError && err.cause ? err.cause : err;
-  if (err instanceof NoRespondersError || inner instanceof NoRespondersError || (err instanceof RequestError && err.isNoResponders())) {
-    return new DomainError('unavailable', 'rpc.no_responders', { cause: err, message: `no service answers ${subject}` });
+  if (
+    err instanceof NoRespondersError ||
+    inner instanceof NoRespondersError ||
+    (err instanceof RequestError && err.isNoResponders())
+  ) {
+    return new DomainError('unavailable', 'rpc.no_responders', {
+      cause: err,
+      message: `no service answers ${subject}`,
+    });
   }
   if (err instanceof TimeoutError || inner instanceof TimeoutError) {
-    return new DomainError('unavailable', 'rpc.timeout', { cause: err, message: `no reply on ${subject} in time` });
+    return new DomainError('unavailable', 'rpc.timeout', {
+      cause: err,
+      message: `no reply on ${subject} in time`,
+    });
   }
-  return new DomainError('unavailable', 'rpc.connection_closed', { cause: err, message: `request on ${subject} failed` });
+  return new DomainError('unavailable', 'rpc.connection_closed', {
+    cause: err,
+    message: `request on ${subject} failed`,
+  });
 }

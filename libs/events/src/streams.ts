@@ -80,7 +80,11 @@ export function deadLetterStreamSpec(o: StreamOptions = {}): StreamSpec {
 
 /** Every stream the catalog implies. */
 export function streamSpecs(catalog: Catalog, o: StreamOptions = {}): StreamSpec[] {
-  return [eventStreamSpec(catalog, o), ...catalog.queues().map((q) => workQueueStreamSpec(q, o)), deadLetterStreamSpec(o)];
+  return [
+    eventStreamSpec(catalog, o),
+    ...catalog.queues().map((q) => workQueueStreamSpec(q, o)),
+    deadLetterStreamSpec(o),
+  ];
 }
 
 const IMMUTABLE: (keyof StreamConfig)[] = ['retention', 'storage'];
@@ -116,7 +120,11 @@ export async function ensureStreams(jsm: JetStreamManager, specs: StreamSpec[], 
         );
       }
     }
-    const wanted = { ...existing, ...spec, subjects: [...new Set([...existing.subjects, ...spec.subjects])].sort() };
+    const wanted = {
+      ...existing,
+      ...spec,
+      subjects: [...new Set([...existing.subjects, ...spec.subjects])].sort(),
+    };
     if (!sameConfig(existing, wanted)) {
       await jsm.streams.update(spec.name, wanted);
       log.info({ stream: spec.name }, 'stream updated');
@@ -126,8 +134,18 @@ export async function ensureStreams(jsm: JetStreamManager, specs: StreamSpec[], 
 
 // Subjects are only ever added: an old subject stays so its events can still be replayed.
 function sameConfig(a: StreamConfig, b: StreamConfig): boolean {
-  const keys = ['subjects', 'description', 'max_age', 'num_replicas', 'duplicate_window', 'deny_delete', 'deny_purge'] as const;
-  return keys.every((k) => JSON.stringify(k === 'subjects' ? [...a.subjects].sort() : a[k]) === JSON.stringify(b[k]));
+  const keys = [
+    'subjects',
+    'description',
+    'max_age',
+    'num_replicas',
+    'duplicate_window',
+    'deny_delete',
+    'deny_purge',
+  ] as const;
+  return keys.every(
+    (k) => JSON.stringify(k === 'subjects' ? [...a.subjects].sort() : a[k]) === JSON.stringify(b[k]),
+  );
 }
 
 export function isApiError(err: unknown, code: number): boolean {

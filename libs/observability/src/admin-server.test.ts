@@ -43,7 +43,9 @@ describe('observability startAdminServer()', () => {
       natsUp = false;
       const down = await fetch(`${server.url}/readyz`);
       expect(down.status).to.equal(503);
-      expect(((await down.json()) as { checks: Record<string, string> }).checks.nats).to.equal('down: disconnected');
+      expect(((await down.json()) as { checks: Record<string, string> }).checks.nats).to.equal(
+        'down: disconnected',
+      );
       natsUp = true;
       server.markShuttingDown();
       expect((await fetch(`${server.url}/readyz`)).status).to.equal(503);

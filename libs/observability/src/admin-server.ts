@@ -31,7 +31,10 @@ export interface ReadinessReport {
 }
 
 /** Runs every check in parallel, each bounded by `timeoutMs`, and reports each one's state. */
-export async function checkReadiness(checks: Record<string, ReadinessCheck>, timeoutMs: number): Promise<ReadinessReport> {
+export async function checkReadiness(
+  checks: Record<string, ReadinessCheck>,
+  timeoutMs: number,
+): Promise<ReadinessReport> {
   const entries = await Promise.all(
     Object.entries(checks).map(async ([name, check]) => {
       let timer: NodeJS.Timeout | undefined;
@@ -71,7 +74,12 @@ export async function startAdminServer(o: AdminServerOptions): Promise<AdminServ
     if (path === '/readyz') {
       if (shuttingDown) return send(503, { status: 'shutting_down', ...o.identity, checks: {} });
       checkReadiness(o.checks, timeoutMs).then(
-        (r) => send(r.ready ? 200 : 503, { status: r.ready ? 'ready' : 'not_ready', ...o.identity, checks: r.checks }),
+        (r) =>
+          send(r.ready ? 200 : 503, {
+            status: r.ready ? 'ready' : 'not_ready',
+            ...o.identity,
+            checks: r.checks,
+          }),
         (err: unknown) => send(500, { status: 'error', error: String(err) }),
       );
       return;

@@ -81,7 +81,9 @@ export function createShutdown(o: ShutdownOptions): Shutdown {
 export function runMain(main: () => Promise<void>): void {
   main().catch((err: unknown) => {
     const isConfig = err instanceof Error && err.name === 'ConfigError';
-    process.stderr.write(`${isConfig ? err.message : err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.stderr.write(
+      `${isConfig ? err.message : err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+    );
     process.exit(isConfig ? 78 : 1);
   });
 }

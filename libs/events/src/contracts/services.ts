@@ -1,7 +1,13 @@
 import { z } from 'zod';
 import { defineRpc } from '../define.js';
 
-export const SERVICE_NAMES = ['idp-gateway', 'accounts', 'otp-sender', 'activation', 'registration-authority'] as const;
+export const SERVICE_NAMES = [
+  'idp-gateway',
+  'accounts',
+  'otp-sender',
+  'activation',
+  'registration-authority',
+] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
 
 const StatusReply = z.object({
@@ -14,7 +20,12 @@ const StatusReply = z.object({
 });
 
 const statusRpc = <S extends string>(subject: S) =>
-  defineRpc(subject, z.object({}).strict(), StatusReply, 'Which instance answered and whether its dependencies answer.');
+  defineRpc(
+    subject,
+    z.object({}).strict(),
+    StatusReply,
+    'Which instance answered and whether its dependencies answer.',
+  );
 
 /**
  * `idp.rpc.<service>.status.v1`: answered by one instance of the service (queue group). Operators
