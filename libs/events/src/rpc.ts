@@ -148,7 +148,7 @@ export function serveRpc(nc: NatsConnection, handlers: RpcHandler[], o: ServeRpc
       const wire = toWireError(err);
       outcome = wire.kind;
       if (wire.kind === 'internal') log.error({ err }, 'rpc handler failed');
-      else log.warn({ code: wire.code, kind: wire.kind }, 'rpc answered with an error');
+      else log.warn({ errorCode: wire.code, kind: wire.kind }, 'rpc answered with an error');
       const hdrs = contextHeaders(
         { correlationId },
         {

@@ -4,7 +4,8 @@ export type { Logger };
 
 /**
  * Keys whose values never reach a log line, at the top level or one object deep. Logs are for
- * operators; OTPs, passwords, cookies, SAML XML and keys are not theirs to read.
+ * operators; OTPs, passwords, cookies, SAML XML and keys are not theirs to read. `code` is
+ * censored because one-time codes travel under that name: log error codes as `errorCode`.
  */
 const SENSITIVE_KEYS = [
   'password',

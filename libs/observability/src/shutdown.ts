@@ -16,6 +16,8 @@ export interface ShutdownOptions {
   /** Installs SIGTERM/SIGINT handlers that exit the process; tests pass false. */
   handleSignals?: boolean;
   exit?: (code: number) => void;
+  /** Runs before any hook, e.g. to turn readiness off so no new work is routed here. */
+  onBegin?: () => void;
 }
 
 /**
@@ -30,6 +32,7 @@ export function createShutdown(o: ShutdownOptions): Shutdown {
   const run = (reason: string): Promise<number> => {
     running ??= (async () => {
       o.log.info({ reason }, 'shutting down');
+      o.onBegin?.();
       let timer: NodeJS.Timeout | undefined;
       const deadline = new Promise<number>((resolve) => {
         timer = setTimeout(() => {
@@ -52,7 +55,7 @@ export function createShutdown(o: ShutdownOptions): Shutdown {
       })();
       const code = await Promise.race([work, deadline]);
       clearTimeout(timer);
-      o.log.info({ code }, 'stopped');
+      o.log.info({ exitCode: code }, 'stopped');
       return code;
     })();
     return running;
