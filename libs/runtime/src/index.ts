@@ -87,21 +87,20 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
   const log = createLogger({ service: o.service, version: o.version, instance, level: config.LOG_LEVEL });
   const registry = createMetricsRegistry({ service: o.service, instance });
   const checks: Record<string, ReadinessCheck> = {};
-  let nats: NatsHandle | undefined;
-  let jsm: JetStreamManager | undefined;
-  checks.nats = () => (nats ? nats.check() : Promise.reject(new Error('connecting')));
+  // Filled in as start-up proceeds; the checks and shutdown read whatever exists so far.
+  const late: { nats?: NatsHandle; jsm?: JetStreamManager; admin?: AdminServer } = {};
+  checks.nats = () => (late.nats ? late.nats.check() : Promise.reject(new Error('connecting')));
   checks.jetstream = async () => {
-    if (!jsm || !nats?.isConnected()) throw new Error('not connected');
-    await jsm.getAccountInfo();
+    if (!late.jsm || !late.nats?.isConnected()) throw new Error('not connected');
+    await late.jsm.getAccountInfo();
   };
 
-  let admin: AdminServer | undefined;
   const shutdown = createShutdown({
     log,
     timeoutMs: config.SHUTDOWN_TIMEOUT_MS,
-    onBegin: () => admin?.markShuttingDown(),
+    onBegin: () => late.admin?.markShuttingDown(),
   });
-  admin = await startAdminServer({
+  const admin = await startAdminServer({
     host: config.ADMIN_HOST,
     port: config.ADMIN_PORT,
     log,
@@ -109,17 +108,20 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
     checks,
     identity: { service: o.service, instance, version: o.version },
   });
+  late.admin = admin;
   shutdown.onShutdown('admin server', () => admin.close());
   process.on('unhandledRejection', (err) => log.error({ err }, 'unhandled rejection'));
 
   log.info({ url: config.NATS_URL }, 'connecting to nats');
-  nats = await connectNats({ url: config.NATS_URL, name: `${o.service}/${instance}`, log });
+  const nats = await connectNats({ url: config.NATS_URL, name: `${o.service}/${instance}`, log });
+  late.nats = nats;
   const nc = nats.nc;
   shutdown.onShutdown('nats', async () => {
     // drain() flushes what was published and lets subscriptions finish their in-flight messages.
     if (!nc.isClosed()) await nc.drain();
   });
-  jsm = await jetstreamManager(nc);
+  const jsm = await jetstreamManager(nc);
+  late.jsm = jsm;
   const js = jetstream(nc);
   await ensureStreams(jsm, streamSpecs(catalog), log);
 
