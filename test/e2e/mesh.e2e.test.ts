@@ -1,0 +1,215 @@
+import { expect } from 'chai';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { connect } from '@nats-io/transport-node';
+import type { NatsConnection } from '@nats-io/nats-core';
+import { createRpcClient, serviceStatus, SERVICE_NAMES, type ServiceName } from '@idp/events';
+import { privateNatsServer, privatePostgres, privateRedis, waitFor, type PrivateServer } from '@idp/testing';
+import { REPO_ROOT, startMesh, type Mesh, type MeshInstance } from '../../infra/dev/mesh.js';
+
+interface Readiness {
+  status: string;
+  checks: Record<string, string>;
+}
+
+async function readiness(i: MeshInstance): Promise<{ status: number; body: Readiness }> {
+  const res = await fetch(`${i.adminUrl}/readyz`, { signal: AbortSignal.timeout(3000) });
+  return { status: res.status, body: (await res.json()) as Readiness };
+}
+
+const DB_SERVICES: ServiceName[] = ['accounts', 'activation', 'registration-authority'];
+
+/**
+ * The whole mesh as separate processes on servers this suite owns (its own nats-server,
+ * PostgreSQL cluster and Redis on spare ports), so it can stop and restart them.
+ */
+describe('mesh: five services as processes', function () {
+  this.timeout(180_000);
+  const base = 20_000 + 100 * Math.floor(Math.random() * 90);
+  let nats: PrivateServer;
+  let pg: PrivateServer;
+  let redis: PrivateServer;
+  let mesh: Mesh;
+  let nc: NatsConnection;
+
+  before(async () => {
+    nats = privateNatsServer(base + 80);
+    pg = privatePostgres(base + 81);
+    redis = privateRedis(base + 82);
+    await Promise.all([nats.start(), pg.start(), redis.start()]);
+    const boot = spawnSync(
+      'psql',
+      [
+        '-X',
+        '-q',
+        '-h',
+        '127.0.0.1',
+        '-p',
+        String(pg.port),
+        '-U',
+        'postgres',
+        '-d',
+        'postgres',
+        '-f',
+        join(REPO_ROOT, 'infra/postgres/bootstrap.sql'),
+      ],
+      { encoding: 'utf8' },
+    );
+    expect(boot.status, boot.stderr).to.equal(0);
+    mesh = await startMesh({
+      replicas: { accounts: 2 },
+      ports: { gateway: base, console: base + 10, adminBase: base + 20 },
+      natsUrl: nats.url,
+      redisUrl: redis.url,
+      postgres: { host: '127.0.0.1', port: pg.port, database: 'idp' },
+      logDir: join('var', 'log', 'e2e'),
+      logLevel: 'warn',
+      quiet: true,
+      inheritEnv: true,
+      env: { SHUTDOWN_TIMEOUT_MS: '10000' },
+    });
+    await mesh.waitReady(90_000);
+    nc = await connect({ servers: nats.url, maxReconnectAttempts: -1, reconnectTimeWait: 200 });
+  });
+
+  after(async () => {
+    await nc?.close();
+    await mesh?.stop();
+    await Promise.allSettled([nats?.destroy(), pg?.destroy(), redis?.destroy()]);
+  });
+
+  it('brings every instance to ready, each dependency check ok', async () => {
+    expect(mesh.instances.map((i) => i.label)).to.have.members([
+      'idp-gateway#1',
+      'accounts#1',
+      'accounts#2',
+      'otp-sender#1',
+      'activation#1',
+      'registration-authority#1',
+    ]);
+    for (const i of mesh.instances) {
+      const r = await readiness(i);
+      expect(r.status, i.label).to.equal(200);
+      expect(
+        Object.values(r.body.checks).every((c) => c === 'ok'),
+        JSON.stringify(r.body.checks),
+      ).to.equal(true);
+      expect(r.body.checks).to.have.property(DB_SERVICES.includes(i.name) ? 'postgres' : 'redis');
+    }
+  });
+
+  it('answers each service status request over NATS', async () => {
+    const rpc = createRpcClient(nc, { defaultTimeoutMs: 2000 });
+    for (const name of SERVICE_NAMES) {
+      const reply = await rpc.call(serviceStatus[name], {}, { correlationId: `e2e-status-${name}` });
+      expect(reply.service).to.equal(name);
+      expect(reply.ready).to.equal(true);
+    }
+  });
+
+  it('shares requests between two accounts instances through the queue group', async () => {
+    const rpc = createRpcClient(nc, { defaultTimeoutMs: 2000 });
+    const answeredBy = new Map<string, number>();
+    for (let i = 0; i < 60; i++) {
+      const reply = await rpc.call(serviceStatus.accounts, {}, { correlationId: `e2e-share-${i}` });
+      answeredBy.set(reply.instance, (answeredBy.get(reply.instance) ?? 0) + 1);
+    }
+    expect([...answeredBy.keys()].sort()).to.deep.equal(['accounts-1', 'accounts-2']);
+    for (const n of answeredBy.values()) expect(n).to.be.at.least(10);
+  });
+
+  it('serves the public gateway and the officer console with the security headers', async () => {
+    for (const url of [
+      mesh.instance('idp-gateway').httpUrl!,
+      mesh.instance('registration-authority').httpUrl!,
+    ]) {
+      const res = await fetch(url);
+      expect(res.status).to.equal(200);
+      expect(res.headers.get('content-security-policy')).to.contain("frame-ancestors 'none'");
+      expect(res.headers.get('x-frame-options')).to.equal('DENY');
+      expect(res.headers.get('x-correlation-id')).to.match(/^[0-9a-f-]{36}$/);
+    }
+  });
+
+  it('turns /readyz 503 while NATS is down and recovers without a restart when it returns', async () => {
+    const pids = mesh.instances.map((i) => i.pid);
+    await nats.stop('kill');
+    for (const i of mesh.instances) {
+      await waitFor(
+        `${i.label} not ready`,
+        async () => {
+          const r = await readiness(i);
+          return r.status === 503 && r.body.checks.nats !== 'ok';
+        },
+        20_000,
+        200,
+      );
+    }
+    await nats.start();
+    for (const i of mesh.instances) {
+      await waitFor(`${i.label} ready again`, async () => (await readiness(i)).status === 200, 30_000, 200);
+    }
+    expect(mesh.instances.map((i) => i.pid)).to.deep.equal(pids);
+    expect(mesh.instances.every((i) => i.running && i.lastExit === undefined)).to.equal(true);
+    const rpc = createRpcClient(nc, { defaultTimeoutMs: 2000 });
+    await waitFor(
+      'status over NATS again',
+      async () => (await rpc.call(serviceStatus.activation, {}, { correlationId: 'e2e-after-nats' })).ready,
+    );
+  });
+
+  it('turns /readyz 503 for database services while PostgreSQL restarts and recovers without a restart', async () => {
+    const pids = mesh.instances.map((i) => i.pid);
+    await pg.stop('fast');
+    for (const i of mesh.instances.filter((x) => DB_SERVICES.includes(x.name))) {
+      await waitFor(
+        `${i.label} not ready`,
+        async () => {
+          const r = await readiness(i);
+          return r.status === 503 && r.body.checks.postgres?.startsWith('down');
+        },
+        20_000,
+        200,
+      );
+    }
+    expect((await readiness(mesh.instance('idp-gateway'))).status).to.equal(200);
+    await pg.start();
+    for (const i of mesh.instances) {
+      await waitFor(`${i.label} ready again`, async () => (await readiness(i)).status === 200, 30_000, 200);
+    }
+    expect(mesh.instances.map((i) => i.pid)).to.deep.equal(pids);
+  });
+
+  it('turns /readyz 503 while Redis is down for the services that use it, and recovers', async () => {
+    await redis.stop('kill');
+    for (const name of ['idp-gateway', 'otp-sender'] as const) {
+      await waitFor(
+        `${name} not ready`,
+        async () => {
+          const r = await readiness(mesh.instance(name));
+          return r.status === 503 && r.body.checks.redis !== 'ok';
+        },
+        20_000,
+        200,
+      );
+    }
+    await redis.start();
+    for (const name of ['idp-gateway', 'otp-sender'] as const) {
+      await waitFor(
+        `${name} ready again`,
+        async () => (await readiness(mesh.instance(name))).status === 200,
+        30_000,
+        200,
+      );
+    }
+  });
+
+  it('stops every instance on SIGTERM with exit code 0 within 10 s', async () => {
+    const results = await mesh.stop();
+    expect(results).to.have.length(6);
+    for (const r of results) {
+      expect(r, r.label).to.include({ code: 0, forced: false, wasRunning: true });
+      expect(r.ms, r.label).to.be.below(10_000);
+    }
+  });
+});
