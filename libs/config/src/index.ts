@@ -22,13 +22,16 @@ export const envBool = z
   .transform((v) => v === 'true' || v === '1');
 
 export const port = z.coerce.number().int().min(0).max(65535);
+export const logLevel = z
+  .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+  .default('info');
 
 /** Settings every service process has. */
 export const commonConfig = z.object({
   IDP_ENV: z.enum(['development', 'test', 'production']).default('development'),
   NATS_URL: z.string().min(1).default('nats://127.0.0.1:4222'),
   NATS_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(50).max(60_000).default(2000),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LOG_LEVEL: logLevel,
   ADMIN_HOST: z.string().min(1).default('127.0.0.1'),
   ADMIN_PORT: port,
   INSTANCE_ID: z.string().min(1).default(`${hostname()}-${process.pid}`),

@@ -23,6 +23,22 @@ export const ERROR_KINDS: readonly ErrorKind[] = [
 ];
 
 /**
+ * HTTP-style status per kind: the HTTP edge answers with it, and RPC error replies carry it in the
+ * `Nats-Service-Error-Code` header so generic NATS tooling sees failures too.
+ */
+export const ERROR_STATUS: Readonly<Record<ErrorKind, number>> = {
+  invalid_argument: 400,
+  unauthenticated: 401,
+  permission_denied: 403,
+  not_found: 404,
+  already_exists: 409,
+  precondition: 409,
+  rate_limited: 429,
+  unavailable: 503,
+  internal: 500,
+};
+
+/**
  * The closed set of error codes (`<domain>.<snake_reason>`). A typo fails to compile; a new failure
  * gets a new code here so callers and tests can tell it apart without reading message text.
  */

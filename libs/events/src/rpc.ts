@@ -10,7 +10,14 @@ import {
 import { Histogram, type Logger, type Registry } from '@idp/observability';
 import { z } from 'zod';
 import type { RpcDef, RpcRequest, RpcResponse } from './define.js';
-import { DomainError, ERROR_KINDS, RemoteError, toWireError, type ErrorKind } from './errors.js';
+import {
+  DomainError,
+  ERROR_KINDS,
+  ERROR_STATUS,
+  RemoteError,
+  toWireError,
+  type ErrorKind,
+} from './errors.js';
 import { HEADER, contextHeaders } from './nats.js';
 
 /** What a handler knows about the call besides its payload. */
@@ -47,19 +54,6 @@ const WireReply = z.discriminatedUnion('ok', [
     }),
   }),
 ]);
-
-/** Numeric codes for the `Nats-Service-Error-Code` header, so generic NATS tooling sees failures too. */
-const serviceErrorCode: Record<ErrorKind, number> = {
-  invalid_argument: 400,
-  unauthenticated: 401,
-  permission_denied: 403,
-  not_found: 404,
-  already_exists: 409,
-  precondition: 409,
-  rate_limited: 429,
-  unavailable: 503,
-  internal: 500,
-};
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -152,7 +146,7 @@ export function serveRpc(nc: NatsConnection, handlers: RpcHandler[], o: ServeRpc
       const hdrs = contextHeaders(
         { correlationId },
         {
-          'Nats-Service-Error-Code': String(serviceErrorCode[wire.kind]),
+          'Nats-Service-Error-Code': String(ERROR_STATUS[wire.kind]),
           'Nats-Service-Error': wire.code,
         },
       );

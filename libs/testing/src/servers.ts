@@ -33,6 +33,39 @@ const exited = (child: ChildProcess) =>
     ? Promise.resolve()
     : new Promise<void>((r) => child.once('exit', () => r()));
 
+/** A server that is one child process of ours, keeping its state in `dir` across stop/start. */
+function childProcessServer(o: {
+  what: string;
+  url: string;
+  port: number;
+  dir: string;
+  spawnArgs: () => [string, string[]];
+}): PrivateServer {
+  let child: ChildProcess | undefined;
+  const server: PrivateServer = {
+    url: o.url,
+    port: o.port,
+    async start() {
+      if (await isPortOpen('127.0.0.1', o.port)) throw new Error(`port ${o.port} is already in use`);
+      const [bin, args] = o.spawnArgs();
+      child = spawn(bin, args, { stdio: 'ignore' });
+      await waitFor(`${o.what} on ${o.port}`, () => isPortOpen('127.0.0.1', o.port), 10_000, 50);
+    },
+    async stop(mode = 'fast') {
+      if (!child) return;
+      const c = child;
+      child = undefined;
+      c.kill(mode === 'kill' ? 'SIGKILL' : 'SIGTERM');
+      await exited(c);
+    },
+    async destroy() {
+      await server.stop('kill');
+      rmSync(o.dir, { recursive: true, force: true });
+    },
+  };
+  return server;
+}
+
 /** A nats-server with JetStream on `port`; its store survives stop/start like a restarted server. */
 export function privateNatsServer(port: number): PrivateServer {
   const bin = which('nats-server', [
@@ -40,65 +73,30 @@ export function privateNatsServer(port: number): PrivateServer {
     '/usr/bin/nats-server',
     '/usr/local/bin/nats-server',
   ]);
-  const storeDir = mkdtempSync(join(tmpdir(), 'idp-nats-'));
-  let child: ChildProcess | undefined;
-  const server: PrivateServer = {
+  const dir = mkdtempSync(join(tmpdir(), 'idp-nats-'));
+  return childProcessServer({
+    what: 'nats-server',
     url: `nats://127.0.0.1:${port}`,
     port,
-    async start() {
-      if (await isPortOpen('127.0.0.1', port)) throw new Error(`port ${port} is already in use`);
-      child = spawn(bin, ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', storeDir], {
-        stdio: 'ignore',
-      });
-      await waitFor(`nats-server on ${port}`, () => isPortOpen('127.0.0.1', port), 10_000, 50);
-    },
-    async stop(mode = 'fast') {
-      if (!child) return;
-      const c = child;
-      child = undefined;
-      c.kill(mode === 'kill' ? 'SIGKILL' : 'SIGTERM');
-      await exited(c);
-    },
-    async destroy() {
-      await server.stop('kill');
-      rmSync(storeDir, { recursive: true, force: true });
-    },
-  };
-  return server;
+    dir,
+    spawnArgs: () => [bin, ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', dir]],
+  });
 }
 
 /** A redis-server that keeps nothing on disk, on `port`. */
 export function privateRedis(port: number): PrivateServer {
   const bin = which('redis-server', ['/usr/bin/redis-server', '/usr/local/bin/redis-server']);
   const dir = mkdtempSync(join(tmpdir(), 'idp-redis-'));
-  let child: ChildProcess | undefined;
-  const server: PrivateServer = {
+  return childProcessServer({
+    what: 'redis-server',
     url: `redis://127.0.0.1:${port}`,
     port,
-    async start() {
-      if (await isPortOpen('127.0.0.1', port)) throw new Error(`port ${port} is already in use`);
-      child = spawn(
-        bin,
-        ['--bind', '127.0.0.1', '--port', String(port), '--save', '', '--appendonly', 'no', '--dir', dir],
-        {
-          stdio: 'ignore',
-        },
-      );
-      await waitFor(`redis-server on ${port}`, () => isPortOpen('127.0.0.1', port), 10_000, 50);
-    },
-    async stop(mode = 'fast') {
-      if (!child) return;
-      const c = child;
-      child = undefined;
-      c.kill(mode === 'kill' ? 'SIGKILL' : 'SIGTERM');
-      await exited(c);
-    },
-    async destroy() {
-      await server.stop('kill');
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-  return server;
+    dir,
+    spawnArgs: () => [
+      bin,
+      ['--bind', '127.0.0.1', '--port', String(port), '--save', '', '--appendonly', 'no', '--dir', dir],
+    ],
+  });
 }
 
 function postgresBin(name: string): string {

@@ -3,24 +3,14 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express, { type ErrorRequestHandler, type Express, type Request, type RequestHandler } from 'express';
 import helmet from 'helmet';
-import { isDomainError, toWireError, type ErrorKind } from '@idp/events';
+import { ERROR_STATUS, isDomainError, toWireError } from '@idp/events';
 import type { Logger } from '@idp/observability';
 
 export { express };
 export type { Express, Request, RequestHandler };
 
-/** The only place that knows HTTP status codes for domain error kinds. */
-export const httpStatus: Record<ErrorKind, number> = {
-  invalid_argument: 400,
-  unauthenticated: 401,
-  permission_denied: 403,
-  not_found: 404,
-  already_exists: 409,
-  precondition: 409,
-  rate_limited: 429,
-  unavailable: 503,
-  internal: 500,
-};
+/** HTTP status per domain error kind (one table, shared with the RPC error header). */
+export const httpStatus = ERROR_STATUS;
 
 const CORRELATION = /^[A-Za-z0-9._:-]{8,128}$/;
 

@@ -10,12 +10,6 @@ runMain(async () => {
   const rt = await startRuntime({ service: 'activation', version: packageVersion(import.meta.url), config });
   rt.log.info({ config: redactConfig(ActivationConfig, config) }, 'configuration');
 
-  await openServiceDatabase(rt, {
-    connectionString: config.DATABASE_URL,
-    schema: config.DATABASE_SCHEMA,
-    poolMax: config.DATABASE_POOL_MAX,
-    migrations,
-    migrateOnStart: config.MIGRATE_ON_START,
-  });
+  await openServiceDatabase(rt, config, migrations);
   rt.log.info('activation ready');
 });

@@ -16,13 +16,7 @@ runMain(async () => {
   });
   rt.log.info({ config: redactConfig(RegistrationAuthorityConfig, config) }, 'configuration');
 
-  await openServiceDatabase(rt, {
-    connectionString: config.DATABASE_URL,
-    schema: config.DATABASE_SCHEMA,
-    poolMax: config.DATABASE_POOL_MAX,
-    migrations,
-    migrateOnStart: config.MIGRATE_ON_START,
-  });
+  await openServiceDatabase(rt, config, migrations);
 
   const app = createWebApp({ log: rt.log });
   app.get('/', consoleHomeRoute());
