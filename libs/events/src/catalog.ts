@@ -1,6 +1,9 @@
 import type { EventDef, JobDef, MessageDef, RpcDef } from './define.js';
 import { MessagingMessageDeadLetteredV1 } from './contracts/messaging.js';
 import { serviceStatus } from './contracts/services.js';
+import { ACCOUNTS_CONTRACTS } from './contracts/accounts.js';
+import { OTP_CONTRACTS } from './contracts/otp.js';
+import { SAML_CONTRACTS } from './contracts/saml.js';
 
 /** The closed list of everything that travels on NATS. A subject not here cannot reach a stream. */
 export class Catalog {
@@ -40,4 +43,10 @@ export class Catalog {
   }
 }
 
-export const catalog = new Catalog([MessagingMessageDeadLetteredV1, ...Object.values(serviceStatus)]);
+export const catalog = new Catalog([
+  MessagingMessageDeadLetteredV1,
+  ...Object.values(serviceStatus),
+  ...ACCOUNTS_CONTRACTS,
+  ...OTP_CONTRACTS,
+  ...SAML_CONTRACTS,
+]);

@@ -1,3 +1,7 @@
+import { ACCOUNTS_ERROR_CODES } from './contracts/accounts.js';
+import { OTP_ERROR_CODES } from './contracts/otp.js';
+import { SAML_ERROR_CODES } from './contracts/saml.js';
+
 /** How a failure should be treated by a caller; each edge maps kinds to its own status codes once. */
 export type ErrorKind =
   | 'invalid_argument'
@@ -42,7 +46,7 @@ export const ERROR_STATUS: Readonly<Record<ErrorKind, number>> = {
  * The closed set of error codes (`<domain>.<snake_reason>`). A typo fails to compile; a new failure
  * gets a new code here so callers and tests can tell it apart without reading message text.
  */
-export const ERROR_CODES = [
+const CORE_ERROR_CODES = [
   'rpc.timeout',
   'rpc.no_responders',
   'rpc.invalid_request',
@@ -56,6 +60,13 @@ export const ERROR_CODES = [
   'infra.nats_down',
   'infra.database_down',
   'infra.redis_down',
+] as const;
+
+export const ERROR_CODES = [
+  ...CORE_ERROR_CODES,
+  ...ACCOUNTS_ERROR_CODES,
+  ...OTP_ERROR_CODES,
+  ...SAML_ERROR_CODES,
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 

@@ -9,5 +9,8 @@ export * from './publisher.js';
 export * from './consumer.js';
 export * from './contracts/messaging.js';
 export * from './contracts/services.js';
+export * from './contracts/accounts.js';
+export * from './contracts/otp.js';
+export * from './contracts/saml.js';
 export { jetstream, jetstreamManager } from '@nats-io/jetstream';
 export type { JetStreamClient, JetStreamManager, PubAck } from '@nats-io/jetstream';

@@ -5,7 +5,7 @@ import { jetstream, jetstreamManager, type JetStreamManager } from '@nats-io/jet
 import { z } from 'zod';
 import { createLogger, createMetricsRegistry } from '@idp/observability';
 import { findInfrastructure, uniqueName, waitFor } from '@idp/testing';
-import { catalog as baseCatalog } from './catalog.js';
+import { Catalog, catalog as baseCatalog } from './catalog.js';
 import { defineEvent, defineJob, defineRpc } from './define.js';
 import { DomainError } from './errors.js';
 import { createRpcClient, rpcHandler, serveRpc } from './rpc.js';
@@ -40,7 +40,8 @@ describe('events over a real nats-server', function () {
 
   /** A catalog and audit stream of this test's own; deny_delete is lifted so `after` can clean up. */
   async function testStreams(defs: Parameters<typeof baseCatalog.with>[0]) {
-    const cat = baseCatalog.with(defs);
+    // Only this test's subjects: the machine's own IDP_EVENTS may already hold the real ones.
+    const cat = new Catalog([MessagingMessageDeadLetteredV1, ...defs]);
     const prefix = uniqueName('T').toUpperCase() + '_';
     const specs: StreamSpec[] = streamSpecs(cat, { namePrefix: prefix, duplicateWindowMs: 60_000 }).map(
       (s) => ({

@@ -107,8 +107,11 @@ export async function ensureStreams(jsm: JetStreamManager, specs: StreamSpec[], 
         log.info({ stream: spec.name, subjects: spec.subjects.length }, 'stream created');
         continue;
       } catch (err) {
-        // Another instance created it between our info and add: fall through to the update check.
-        existing = (await jsm.streams.info(spec.name)).config;
+        // Another instance may have created it between our info and add: then check it as usual.
+        existing = await jsm.streams.info(spec.name).then(
+          (i) => i.config,
+          () => undefined,
+        );
         if (!existing) throw err;
       }
     }
