@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { SAML } from '@node-saml/node-saml';
+import { SAML, ValidateInResponseTo } from '@node-saml/node-saml';
 import { selfSignedCertificate } from '@idp/testing';
 import { createPrivateKey } from 'node:crypto';
 import type { SigningIdentity } from '../keys.js';
@@ -19,7 +19,7 @@ function sp(certPem: string, o: { wantAuthnResponseSigned: boolean }) {
     entryPoint: 'https://login.example.si/saml/sso',
     wantAssertionsSigned: true,
     wantAuthnResponseSigned: o.wantAuthnResponseSigned,
-    validateInResponseTo: 'never',
+    validateInResponseTo: ValidateInResponseTo.never,
     acceptedClockSkewMs: 1000,
   });
 }
