@@ -1,0 +1,159 @@
+import { randomBytes } from 'node:crypto';
+import type { Redis } from '@idp/redis';
+import type { Loa } from '@idp/saml';
+import { wrapRedisError } from '@idp/redis';
+
+/** One login in progress: created by a trusted AuthnRequest, ended by a Response to the SP. */
+export interface LoginTransaction {
+  id: string;
+  spEntityId: string;
+  requestId: string;
+  acsUrl: string;
+  relayState?: string;
+  forceAuthn: boolean;
+  isPassive: boolean;
+  nameIdFormat: 'persistent' | 'transient';
+  /** The level this login must reach: the highest of the SP's minimum and what the request asked for. */
+  requiredLoa: Loa;
+  step: 'password' | 'otp' | 'done';
+  accountId?: string;
+  challengeId?: string;
+  /** Bound to the browser by the transaction cookie; checked on every form post. */
+  csrfToken: string;
+  lang: 'sl' | 'en';
+  createdAt: string;
+}
+
+export interface SessionParticipant {
+  spEntityId: string;
+  nameId: string;
+  nameIdFormat: 'persistent' | 'transient';
+  sessionIndex: string;
+  /** Where its LogoutRequest goes at single logout, if it has an SLO endpoint. */
+  sloUrl?: string;
+}
+
+/** The SSO session: lets a second SP get an assertion without a new login, while the level suffices. */
+export interface SsoSession {
+  id: string;
+  accountId: string;
+  loa: Loa;
+  methods: ('password' | 'sms_otp')[];
+  authnInstant: string;
+  /** Absolute end; the idle timeout is the Redis TTL, renewed on use. */
+  expiresAt: string;
+  participants: SessionParticipant[];
+}
+
+/** 256 random bits, URL-safe: unguessable identifiers for cookies and forms. */
+export const newToken = (): string => randomBytes(32).toString('base64url');
+
+export interface SessionStoreOptions {
+  transactionTtlMs: number;
+  sessionIdleMs: number;
+  sessionAbsoluteMs: number;
+}
+
+/**
+ * Short-lived login state in Redis. Every key has a TTL (losing Redis logs people out; it never
+ * loses an account); failures surface as `infra.redis_down`.
+ */
+export class SessionStore {
+  constructor(
+    private readonly redis: Redis,
+    readonly o: SessionStoreOptions,
+  ) {}
+
+  private async run<T>(op: () => Promise<T>): Promise<T> {
+    try {
+      return await op();
+    } catch (err) {
+      throw wrapRedisError(err);
+    }
+  }
+
+  async createTransaction(
+    t: Omit<LoginTransaction, 'id' | 'csrfToken' | 'createdAt' | 'step'>,
+    now: Date,
+  ): Promise<LoginTransaction> {
+    const tx: LoginTransaction = {
+      ...t,
+      id: newToken(),
+      csrfToken: newToken(),
+      createdAt: now.toISOString(),
+      step: 'password',
+    };
+    await this.run(() => this.redis.set(`tx:${tx.id}`, JSON.stringify(tx), 'PX', this.o.transactionTtlMs));
+    return tx;
+  }
+
+  getTransaction(id: string): Promise<LoginTransaction | undefined> {
+    return this.run(async () => {
+      const raw = await this.redis.get(`tx:${id}`);
+      return raw ? (JSON.parse(raw) as LoginTransaction) : undefined;
+    });
+  }
+
+  /** Keeps the transaction's remaining lifetime: a login does not get longer by taking steps. */
+  async saveTransaction(tx: LoginTransaction): Promise<void> {
+    await this.run(() => this.redis.set(`tx:${tx.id}`, JSON.stringify(tx), 'KEEPTTL', 'XX'));
+  }
+
+  async deleteTransaction(id: string): Promise<void> {
+    await this.run(() => this.redis.del(`tx:${id}`));
+  }
+
+  async createSession(
+    s: Omit<SsoSession, 'id' | 'expiresAt' | 'participants'>,
+    now: Date,
+  ): Promise<SsoSession> {
+    const session: SsoSession = {
+      ...s,
+      id: newToken(),
+      expiresAt: new Date(now.getTime() + this.o.sessionAbsoluteMs).toISOString(),
+      participants: [],
+    };
+    await this.putSession(session, now);
+    return session;
+  }
+
+  /** The session if it exists and neither timeout has passed; using it renews the idle timeout. */
+  getSession(id: string, now: Date): Promise<SsoSession | undefined> {
+    return this.run(async () => {
+      const raw = await this.redis.get(`sess:${id}`);
+      if (!raw) return undefined;
+      const session = JSON.parse(raw) as SsoSession;
+      if (Date.parse(session.expiresAt) <= now.getTime()) {
+        await this.redis.del(`sess:${id}`);
+        return undefined;
+      }
+      await this.redis.pexpire(`sess:${id}`, this.idleTtl(session, now));
+      return session;
+    });
+  }
+
+  async putSession(session: SsoSession, now: Date): Promise<void> {
+    await this.run(() =>
+      this.redis.set(`sess:${session.id}`, JSON.stringify(session), 'PX', this.idleTtl(session, now)),
+    );
+  }
+
+  async deleteSession(id: string): Promise<void> {
+    await this.run(() => this.redis.del(`sess:${id}`));
+  }
+
+  private idleTtl(s: SsoSession, now: Date): number {
+    return Math.max(1, Math.min(this.o.sessionIdleMs, Date.parse(s.expiresAt) - now.getTime()));
+  }
+
+  /**
+   * Records a SAML request ID; true when it was seen before (a replay). SET NX makes the check and
+   * the record one atomic step across gateway instances.
+   */
+  async seenRequestId(spEntityId: string, id: string, ttlMs: number): Promise<boolean> {
+    const stored = await this.run(() =>
+      this.redis.set(`rid:${spEntityId}\u0000${id}`, '1', 'PX', ttlMs, 'NX'),
+    );
+    return stored === null;
+  }
+}
