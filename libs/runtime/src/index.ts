@@ -72,6 +72,8 @@ export interface Runtime {
   /** Adds a dependency to /readyz and to the status RPC. */
   addCheck(name: string, check: ReadinessCheck): void;
   onShutdown(name: string, hook: ShutdownHook): void;
+  /** Call last in main: until then /readyz says `startup: down: starting`, so no traffic arrives early. */
+  started(): void;
   /** Answers these contracts in the service's queue group until shutdown. */
   serve(handlers: RpcHandler[]): RpcServer;
 }
@@ -88,7 +90,8 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
   const registry = createMetricsRegistry({ service: o.service, instance });
   const checks: Record<string, ReadinessCheck> = {};
   // Filled in as start-up proceeds; the checks and shutdown read whatever exists so far.
-  const late: { nats?: NatsHandle; jsm?: JetStreamManager; admin?: AdminServer } = {};
+  const late: { nats?: NatsHandle; jsm?: JetStreamManager; admin?: AdminServer; started?: boolean } = {};
+  checks.startup = () => (late.started ? Promise.resolve() : Promise.reject(new Error('starting')));
   checks.nats = () => (late.nats ? late.nats.check() : Promise.reject(new Error('connecting')));
   checks.jetstream = async () => {
     if (!late.jsm || !late.nats?.isConnected()) throw new Error('not connected');
@@ -142,6 +145,10 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
     rpc: createRpcClient(nc, { defaultTimeoutMs: config.NATS_REQUEST_TIMEOUT_MS }),
     catalog,
     shutdown,
+    started: () => {
+      late.started = true;
+      log.info('started');
+    },
     addCheck: (name, check) => {
       checks[name] = check;
     },

@@ -1,13 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import express, { type ErrorRequestHandler, type Express, type Request, type RequestHandler } from 'express';
+import express, {
+  type ErrorRequestHandler,
+  type Express,
+  type Request,
+  type RequestHandler,
+  type Response,
+} from 'express';
 import helmet from 'helmet';
 import { ERROR_STATUS, isDomainError, toWireError } from '@idp/events';
 import type { Logger } from '@idp/observability';
 
 export { express };
-export type { Express, Request, RequestHandler };
+export type { Express, Request, RequestHandler, Response };
 
 /** HTTP status per domain error kind (one table, shared with the RPC error header). */
 export const httpStatus = ERROR_STATUS;

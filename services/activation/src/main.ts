@@ -11,5 +11,5 @@ runMain(async () => {
   rt.log.info({ config: redactConfig(ActivationConfig, config) }, 'configuration');
 
   await openServiceDatabase(rt, config, migrations);
-  rt.log.info('activation ready');
+  rt.started();
 });

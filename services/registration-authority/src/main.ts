@@ -28,5 +28,5 @@ runMain(async () => {
     name: 'officer console',
   });
   rt.onShutdown('officer console', http.close);
-  rt.log.info('registration-authority ready');
+  rt.started();
 });

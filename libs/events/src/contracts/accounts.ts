@@ -14,6 +14,14 @@ export const ACCOUNTS_ERROR_CODES = [
   'accounts.too_young',
   'accounts.weak_password',
   'accounts.suspended',
+  /** A birth date that is not a real `YYYY-MM-DD` calendar date. */
+  'accounts.invalid_birth_date',
+  /** smsPASS cannot be active without a phone to send codes to. */
+  'accounts.phone_required',
+  /** The account exists but smsPASS is not active, so there is no code destination. */
+  'accounts.smspass_not_active',
+  /** smsPASS is active but no verified phone is on record (an inconsistency an operator must fix). */
+  'accounts.no_verified_phone',
 ] as const;
 
 export const SmsPassStatus = z.enum(['none', 'pending', 'active', 'suspended', 'cancelled']);
@@ -97,7 +105,8 @@ export const AccountPasswordVerificationFailedV1 = defineEvent(
   z.object({
     /** Absent when no account has that name: the event then records only that a guess failed. */
     accountId: AccountId.optional(),
-    reason: z.enum(['wrong_password', 'unknown_account', 'locked']),
+    /** `suspended`: the password was right but an operator has suspended the account. */
+    reason: z.enum(['wrong_password', 'unknown_account', 'locked', 'suspended']),
   }),
   'A login failed at the password step.',
 );

@@ -1,0 +1,152 @@
+import {
+  AccountPasswordVerificationFailedV1,
+  AccountPasswordVerifiedV1,
+  AccountTemporarilyLockedV1,
+  DomainError,
+  accountsRpc,
+  rpcHandler,
+  type RpcContext,
+  type RpcHandler,
+} from '@idp/events';
+import {
+  activeLock,
+  failLogin,
+  loginThrottleKeys,
+  retryAfterSeconds,
+  type LoginThrottle,
+} from '../domain/login-throttle.js';
+import { normalizePassword } from '../domain/password.js';
+import { maskPhone } from '../domain/phone.js';
+import type { AccountRecord, Deps } from '../ports.js';
+import { accountAggregate } from './events.js';
+
+type FailureReason = 'wrong_password' | 'unknown_account' | 'locked' | 'suspended';
+
+const invalidCredentials = () =>
+  new DomainError('unauthenticated', 'accounts.invalid_credentials', {
+    message: 'wrong account name or password',
+  });
+
+// The gateway reads the wait from the message, as the contract documents.
+const temporarilyLocked = (until: Date, now: Date) =>
+  new DomainError('rate_limited', 'accounts.temporarily_locked', {
+    message: `temporarily locked; retryAfterSeconds=${retryAfterSeconds(until, now)}`,
+  });
+
+/**
+ * Serves `idp.rpc.accounts.verify_password.v1`. An unknown account name gets the same answer, the
+ * same hash computation and the same throttling as a wrong password, so neither the reply nor its
+ * timing nor a lockout tells whether an e-mail address has an account.
+ */
+export const verifyPassword = (d: Deps): RpcHandler<typeof accountsRpc.verifyPassword> =>
+  rpcHandler(accountsRpc.verifyPassword, async (req, ctx) => {
+    const now = d.clock.now();
+    const account = await d.store.findByEmail(req.email);
+    const keys = loginThrottleKeys({
+      accountId: account?.id,
+      email: req.email,
+      clientAddress: req.clientAddress,
+    });
+    const throttleOf = (m: Map<string, LoginThrottle['account']>): LoginThrottle => ({
+      account: m.get(keys.account),
+      address: m.get(keys.address),
+    });
+    const failed = (reason: FailureReason) =>
+      d.event(
+        AccountPasswordVerificationFailedV1,
+        {
+          aggregate: account ? accountAggregate(account.id) : unknownAccountAggregate(ctx),
+          actor: { kind: 'anonymous' },
+          data: { ...(account ? { accountId: account.id } : {}), reason },
+        },
+        ctx,
+      );
+
+    // Locked: refuse without hashing, so a locked-out attacker cannot keep the CPU busy either.
+    const lock = activeLock(
+      throttleOf(await d.store.readThrottle([keys.account, keys.address])),
+      d.loginPolicy,
+      now,
+    );
+    if (lock) {
+      await d.store.transaction((tx) => tx.enqueue([failed('locked')]));
+      throw temporarilyLocked(lock, now);
+    }
+
+    const password = normalizePassword(req.password);
+    if (!(await d.hasher.verify(account?.passwordHash, password))) {
+      const lockedUntil = await d.store.transaction(async (tx) => {
+        const counted = failLogin(
+          throttleOf(await tx.lockThrottle([keys.account, keys.address])),
+          d.loginPolicy,
+          now,
+        );
+        await tx.saveThrottle(keys.account, counted.account.entry, counted.account.expiresAt);
+        await tx.saveThrottle(keys.address, counted.address.entry, counted.address.expiresAt);
+        const events = [failed(account ? 'wrong_password' : 'unknown_account')];
+        if (account && counted.account.lockedNow && counted.account.entry.lockedUntil) {
+          events.push(
+            d.event(
+              AccountTemporarilyLockedV1,
+              {
+                aggregate: accountAggregate(account.id),
+                data: { accountId: account.id, until: counted.account.entry.lockedUntil.toISOString() },
+              },
+              ctx,
+            ),
+          );
+        }
+        await tx.enqueue(events);
+        return counted.account.lockedNow || counted.address.lockedNow
+          ? activeLock({ account: counted.account.entry, address: counted.address.entry }, d.loginPolicy, now)
+          : undefined;
+      });
+      // The failure that locks says so at once, so the login page can tell the citizen to wait.
+      throw lockedUntil ? temporarilyLocked(lockedUntil, now) : invalidCredentials();
+    }
+    // Only a stored hash can verify: an unknown account never gets here.
+    const known = account as AccountRecord;
+
+    // Rehash outside the transaction: a hash costs ~15 ms that the throttle row locks need not wait for.
+    const rehashed = d.hasher.needsRehash(known.passwordHash) ? await d.hasher.hash(password) : undefined;
+    const refusal = await d.store.transaction(async (tx) => {
+      // Checked again under the row locks: failures that raced this request may have locked the
+      // account meanwhile, and a lock refuses even the right password.
+      const raced = activeLock(
+        throttleOf(await tx.lockThrottle([keys.account, keys.address])),
+        d.loginPolicy,
+        now,
+      );
+      if (raced) {
+        await tx.enqueue([failed('locked')]);
+        return temporarilyLocked(raced, now);
+      }
+      if (known.suspendedAt) {
+        await tx.enqueue([failed('suspended')]);
+        return new DomainError('permission_denied', 'accounts.suspended', { message: 'account suspended' });
+      }
+      // The account's count starts again; the address's does not, or an attacker could reset
+      // their budget by logging in to an account of their own between guesses.
+      await tx.clearThrottle(keys.account);
+      if (rehashed) await tx.updatePasswordHash(known.id, rehashed, now);
+      await tx.enqueue([
+        d.event(
+          AccountPasswordVerifiedV1,
+          {
+            aggregate: accountAggregate(known.id),
+            actor: { kind: 'user', id: known.id },
+            data: { accountId: known.id },
+          },
+          ctx,
+        ),
+      ]);
+      return undefined;
+    });
+    if (refusal) throw refusal;
+
+    const phone = known.smsPass === 'active' ? await d.store.findVerifiedPhone(known.id) : undefined;
+    return { accountId: known.id, smsPass: known.smsPass, ...(phone ? { phoneHint: maskPhone(phone) } : {}) };
+  });
+
+/** A failure for a name with no account is filed under the login attempt, never under the name. */
+const unknownAccountAggregate = (ctx: RpcContext) => ({ type: 'login', id: ctx.correlationId });

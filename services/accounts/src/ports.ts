@@ -1,0 +1,103 @@
+import type { Envelope, EventDef, MessageContext, MessageInput, SmsPassStatus } from '@idp/events';
+import type { z } from '@idp/config';
+import type { LoginPolicy, ThrottleEntry } from './domain/login-throttle.js';
+
+export type SmsPass = z.infer<typeof SmsPassStatus>;
+
+export interface Clock {
+  now(): Date;
+}
+
+export const systemClock: Clock = { now: () => new Date() };
+
+/** An account as the handlers see it. */
+export interface AccountRecord {
+  id: string;
+  email: string;
+  passwordHash: string;
+  givenName: string | null;
+  familyName: string | null;
+  taxNumber: string | null;
+  /** `YYYY-MM-DD` */
+  birthDate: string | null;
+  smsPass: SmsPass;
+  suspendedAt: Date | null;
+}
+
+export interface NewAccountRow {
+  id: string;
+  email: string;
+  passwordHash: string;
+  givenName: string | undefined;
+  familyName: string | undefined;
+  taxNumber: string | undefined;
+  birthDate: string | undefined;
+  smsPass: SmsPass;
+  createdAt: Date;
+}
+
+export interface NewPhoneRow {
+  id: string;
+  accountId: string;
+  e164: string;
+  verifiedAt: Date | null;
+  createdAt: Date;
+}
+
+/** Reads outside a transaction. */
+export interface AccountStore {
+  findByEmail(email: string): Promise<AccountRecord | undefined>;
+  findById(id: string): Promise<AccountRecord | undefined>;
+  /** The phone smsPASS codes go to: the earliest verified one. */
+  findVerifiedPhone(accountId: string): Promise<string | undefined>;
+  /** Throttle entries by key, as committed (no lock); missing keys are absent from the map. */
+  readThrottle(keys: readonly string[]): Promise<Map<string, ThrottleEntry>>;
+  /** Runs `work` in one transaction: its writes and its events commit together or not at all. */
+  transaction<T>(work: (tx: AccountTransaction) => Promise<T>): Promise<T>;
+  /** Deletes throttle rows that expired before `now`; returns how many. */
+  pruneThrottle(now: Date): Promise<number>;
+}
+
+/** Writes inside one transaction. */
+export interface AccountTransaction {
+  /** Throws `already_exists` `accounts.email_taken` / `accounts.tax_number_taken` on a duplicate. */
+  insertAccount(account: NewAccountRow, phone: NewPhoneRow | undefined): Promise<void>;
+  updatePasswordHash(accountId: string, passwordHash: string, now: Date): Promise<void>;
+  /**
+   * Locks the throttle rows of `keys` until commit (creating empty ones), so concurrent failures
+   * on one key are counted one after the other and none is lost.
+   */
+  lockThrottle(keys: readonly string[]): Promise<Map<string, ThrottleEntry>>;
+  saveThrottle(key: string, entry: ThrottleEntry, expiresAt: Date): Promise<void>;
+  clearThrottle(key: string): Promise<void>;
+  /** Adds events to the outbox, published once the transaction commits. */
+  enqueue(envelopes: readonly Envelope[]): Promise<void>;
+}
+
+/** argon2id, run off the event loop. */
+export interface PasswordHasher {
+  hash(password: string): Promise<string>;
+  /**
+   * Checks `password` against `hash`; with no hash (unknown account) it checks against a fixed
+   * dummy hash and answers false, so an unknown account costs the same time as a wrong password.
+   */
+  verify(hash: string | undefined, password: string): Promise<boolean>;
+  /** True when `hash` was made with other parameters than the current ones. */
+  needsRehash(hash: string): boolean;
+}
+
+/** Builds a catalog-checked envelope stamped with this service as producer. */
+export type EventFactory = <E extends EventDef>(
+  def: E,
+  input: MessageInput<E>,
+  ctx: MessageContext,
+) => Envelope;
+
+/** What the handlers need. */
+export interface Deps {
+  store: AccountStore;
+  hasher: PasswordHasher;
+  clock: Clock;
+  event: EventFactory;
+  loginPolicy: LoginPolicy;
+}
