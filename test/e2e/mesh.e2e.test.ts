@@ -1,11 +1,8 @@
 import { expect } from 'chai';
-import { spawnSync } from 'node:child_process';
-import { join } from 'node:path';
-import { connect } from '@nats-io/transport-node';
-import type { NatsConnection } from '@nats-io/nats-core';
 import { createRpcClient, serviceStatus, SERVICE_NAMES, type ServiceName } from '@idp/events';
-import { privateNatsServer, privatePostgres, privateRedis, waitFor, type PrivateServer } from '@idp/testing';
-import { REPO_ROOT, startMesh, type Mesh, type MeshInstance } from '../../infra/dev/mesh.js';
+import { waitFor } from '@idp/testing';
+import type { MeshInstance } from '../../infra/dev/mesh.js';
+import { startStack, type Stack } from './support/stack.js';
 
 interface Readiness {
   status: string;
@@ -25,61 +22,17 @@ const DB_SERVICES: ServiceName[] = ['accounts', 'activation', 'registration-auth
  */
 describe('mesh: five services as processes', function () {
   this.timeout(180_000);
-  const base = 20_000 + 100 * Math.floor(Math.random() * 90);
-  let nats: PrivateServer;
-  let pg: PrivateServer;
-  let redis: PrivateServer;
-  let mesh: Mesh;
-  let nc: NatsConnection;
+  let stack: Stack;
 
   before(async () => {
-    nats = privateNatsServer(base + 80);
-    pg = privatePostgres(base + 81);
-    redis = privateRedis(base + 82);
-    await Promise.all([nats.start(), pg.start(), redis.start()]);
-    const boot = spawnSync(
-      'psql',
-      [
-        '-X',
-        '-q',
-        '-h',
-        '127.0.0.1',
-        '-p',
-        String(pg.port),
-        '-U',
-        'postgres',
-        '-d',
-        'postgres',
-        '-f',
-        join(REPO_ROOT, 'infra/postgres/bootstrap.sql'),
-      ],
-      { encoding: 'utf8' },
-    );
-    expect(boot.status, boot.stderr).to.equal(0);
-    mesh = await startMesh({
-      replicas: { accounts: 2 },
-      ports: { gateway: base, console: base + 10, adminBase: base + 20 },
-      natsUrl: nats.url,
-      redisUrl: redis.url,
-      postgres: { host: '127.0.0.1', port: pg.port, database: 'idp' },
-      logDir: join('var', 'log', 'e2e'),
-      logLevel: 'warn',
-      quiet: true,
-      inheritEnv: true,
-      env: { SHUTDOWN_TIMEOUT_MS: '10000' },
-    });
-    await mesh.waitReady(90_000);
-    nc = await connect({ servers: nats.url, maxReconnectAttempts: -1, reconnectTimeWait: 200 });
+    stack = await startStack({ replicas: { accounts: 2 } });
   });
-
   after(async () => {
-    await nc?.close();
-    await mesh?.stop();
-    await Promise.allSettled([nats?.destroy(), pg?.destroy(), redis?.destroy()]);
+    await stack?.close();
   });
 
   it('brings every instance to ready, each dependency check ok', async () => {
-    expect(mesh.instances.map((i) => i.label)).to.have.members([
+    expect(stack.mesh.instances.map((i) => i.label)).to.have.members([
       'idp-gateway#1',
       'accounts#1',
       'accounts#2',
@@ -87,7 +40,7 @@ describe('mesh: five services as processes', function () {
       'activation#1',
       'registration-authority#1',
     ]);
-    for (const i of mesh.instances) {
+    for (const i of stack.mesh.instances) {
       const r = await readiness(i);
       expect(r.status, i.label).to.equal(200);
       expect(
@@ -99,7 +52,7 @@ describe('mesh: five services as processes', function () {
   });
 
   it('answers each service status request over NATS', async () => {
-    const rpc = createRpcClient(nc, { defaultTimeoutMs: 2000 });
+    const rpc = createRpcClient(stack.nc, { defaultTimeoutMs: 2000 });
     for (const name of SERVICE_NAMES) {
       const reply = await rpc.call(serviceStatus[name], {}, { correlationId: `e2e-status-${name}` });
       expect(reply.service).to.equal(name);
@@ -108,7 +61,7 @@ describe('mesh: five services as processes', function () {
   });
 
   it('shares requests between two accounts instances through the queue group', async () => {
-    const rpc = createRpcClient(nc, { defaultTimeoutMs: 2000 });
+    const rpc = createRpcClient(stack.nc, { defaultTimeoutMs: 2000 });
     const answeredBy = new Map<string, number>();
     for (let i = 0; i < 60; i++) {
       const reply = await rpc.call(serviceStatus.accounts, {}, { correlationId: `e2e-share-${i}` });
@@ -120,8 +73,8 @@ describe('mesh: five services as processes', function () {
 
   it('serves the public gateway and the officer console with the security headers', async () => {
     for (const url of [
-      mesh.instance('idp-gateway').httpUrl!,
-      mesh.instance('registration-authority').httpUrl!,
+      stack.mesh.instance('idp-gateway').httpUrl!,
+      stack.mesh.instance('registration-authority').httpUrl!,
     ]) {
       const res = await fetch(url);
       expect(res.status).to.equal(200);
@@ -132,9 +85,9 @@ describe('mesh: five services as processes', function () {
   });
 
   it('turns /readyz 503 while NATS is down and recovers without a restart when it returns', async () => {
-    const pids = mesh.instances.map((i) => i.pid);
-    await nats.stop('kill');
-    for (const i of mesh.instances) {
+    const pids = stack.mesh.instances.map((i) => i.pid);
+    await stack.nats.stop('kill');
+    for (const i of stack.mesh.instances) {
       await waitFor(
         `${i.label} not ready`,
         async () => {
@@ -145,13 +98,13 @@ describe('mesh: five services as processes', function () {
         200,
       );
     }
-    await nats.start();
-    for (const i of mesh.instances) {
+    await stack.nats.start();
+    for (const i of stack.mesh.instances) {
       await waitFor(`${i.label} ready again`, async () => (await readiness(i)).status === 200, 30_000, 200);
     }
-    expect(mesh.instances.map((i) => i.pid)).to.deep.equal(pids);
-    expect(mesh.instances.every((i) => i.running && i.lastExit === undefined)).to.equal(true);
-    const rpc = createRpcClient(nc, { defaultTimeoutMs: 2000 });
+    expect(stack.mesh.instances.map((i) => i.pid)).to.deep.equal(pids);
+    expect(stack.mesh.instances.every((i) => i.running && i.lastExit === undefined)).to.equal(true);
+    const rpc = createRpcClient(stack.nc, { defaultTimeoutMs: 2000 });
     await waitFor(
       'status over NATS again',
       async () => (await rpc.call(serviceStatus.activation, {}, { correlationId: 'e2e-after-nats' })).ready,
@@ -159,9 +112,9 @@ describe('mesh: five services as processes', function () {
   });
 
   it('turns /readyz 503 for database services while PostgreSQL restarts and recovers without a restart', async () => {
-    const pids = mesh.instances.map((i) => i.pid);
-    await pg.stop('fast');
-    for (const i of mesh.instances.filter((x) => DB_SERVICES.includes(x.name))) {
+    const pids = stack.mesh.instances.map((i) => i.pid);
+    await stack.pg.stop('fast');
+    for (const i of stack.mesh.instances.filter((x) => DB_SERVICES.includes(x.name))) {
       await waitFor(
         `${i.label} not ready`,
         async () => {
@@ -172,32 +125,32 @@ describe('mesh: five services as processes', function () {
         200,
       );
     }
-    expect((await readiness(mesh.instance('idp-gateway'))).status).to.equal(200);
-    await pg.start();
-    for (const i of mesh.instances) {
+    expect((await readiness(stack.mesh.instance('idp-gateway'))).status).to.equal(200);
+    await stack.pg.start();
+    for (const i of stack.mesh.instances) {
       await waitFor(`${i.label} ready again`, async () => (await readiness(i)).status === 200, 30_000, 200);
     }
-    expect(mesh.instances.map((i) => i.pid)).to.deep.equal(pids);
+    expect(stack.mesh.instances.map((i) => i.pid)).to.deep.equal(pids);
   });
 
   it('turns /readyz 503 while Redis is down for the services that use it, and recovers', async () => {
-    await redis.stop('kill');
+    await stack.redis.stop('kill');
     for (const name of ['idp-gateway', 'otp-sender'] as const) {
       await waitFor(
         `${name} not ready`,
         async () => {
-          const r = await readiness(mesh.instance(name));
+          const r = await readiness(stack.mesh.instance(name));
           return r.status === 503 && r.body.checks.redis !== 'ok';
         },
         20_000,
         200,
       );
     }
-    await redis.start();
+    await stack.redis.start();
     for (const name of ['idp-gateway', 'otp-sender'] as const) {
       await waitFor(
         `${name} ready again`,
-        async () => (await readiness(mesh.instance(name))).status === 200,
+        async () => (await readiness(stack.mesh.instance(name))).status === 200,
         30_000,
         200,
       );
@@ -205,7 +158,7 @@ describe('mesh: five services as processes', function () {
   });
 
   it('stops every instance on SIGTERM with exit code 0 within 10 s', async () => {
-    const results = await mesh.stop();
+    const results = await stack.mesh.stop();
     expect(results).to.have.length(6);
     for (const r of results) {
       expect(r, r.label).to.include({ code: 0, forced: false, wasRunning: true });

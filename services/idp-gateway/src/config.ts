@@ -1,4 +1,4 @@
-import { commonConfig, envBool, port, z } from '@idp/config';
+import { commonConfig, envBool, port, secret, z } from '@idp/config';
 
 export const GatewayConfig = commonConfig.extend({
   ADMIN_PORT: port.default(9100),
@@ -20,5 +20,22 @@ export const GatewayConfig = commonConfig.extend({
   /** Where operators drop `<name>.metadata.xml` + `<name>.policy.json` (or use `pnpm idp sp add`). */
   SP_REGISTRY_DIR: z.string().min(1).default('var/sp-registry'),
   SP_REGISTRY_POLL_MS: z.coerce.number().int().min(100).default(5000),
+  /**
+   * Keys the pairwise persistent NameIDs (HMAC of person + SP). Changing it changes every
+   * citizen's NameID at every SP. Development has a fixed default; production must set it.
+   */
+  NAMEID_PAIRWISE_SECRET: secret(z.string().min(32)).optional(),
+  LOGIN_TRANSACTION_SECONDS: z.coerce.number().int().min(60).max(3600).default(900),
+  SESSION_IDLE_SECONDS: z.coerce.number().int().min(60).default(1800),
+  SESSION_ABSOLUTE_SECONDS: z.coerce.number().int().min(300).default(8 * 3600),
+  /** Always true in production; a browser treats http://localhost as secure, so development keeps it too. */
+  COOKIE_SECURE: envBool.default(true),
+}).superRefine((c, ctx) => {
+  if (c.IDP_ENV === 'production' && !c.NAMEID_PAIRWISE_SECRET) {
+    ctx.addIssue({ code: 'custom', path: ['NAMEID_PAIRWISE_SECRET'], message: 'required in production' });
+  }
+  if (c.IDP_ENV === 'production' && !c.COOKIE_SECURE) {
+    ctx.addIssue({ code: 'custom', path: ['COOKIE_SECURE'], message: 'must be true in production' });
+  }
 });
 export type GatewayConfig = z.infer<typeof GatewayConfig>;

@@ -57,5 +57,5 @@ runMain(async () => {
     name: 'public http',
   });
   rt.onShutdown('public http', http.close);
-  rt.log.info({ publicUrl: config.PUBLIC_URL }, 'idp-gateway ready');
+  rt.started();
 });

@@ -1,0 +1,306 @@
+import { timingSafeEqual } from 'node:crypto';
+import { parse as parseCookies, serialize } from 'cookie';
+import {
+  ERROR_STATUS,
+  isDomainError,
+  otpRpc,
+  SamlAuthnRequestRejectedV1,
+  type DomainError,
+  type ErrorCode,
+} from '@idp/events';
+import { express, type Express, type Request, type Response } from '@idp/web';
+import type { FlowDeps } from '../flow/deps.js';
+import { LoginFlow, type FlowOutcome } from '../flow/login-flow.js';
+import type { SamlRequestInput } from '../saml/verify/types.js';
+import type { LoginTransaction } from '../session/store.js';
+import { pickLang, t, type Lang, type MessageKey } from '../web/i18n.js';
+import { renderPage } from '../web/views.js';
+
+const TX_COOKIE = 'idp_tx';
+const SESSION_COOKIE = 'idp_session';
+const LANG_COOKIE = 'idp_lang';
+
+const sameToken = (a: unknown, b: string): boolean =>
+  typeof a === 'string' && a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b));
+
+/** Messages the citizen sees for the errors a login step can meet; anything else is "unavailable". */
+const STEP_MESSAGES: Partial<Record<ErrorCode, MessageKey>> = {
+  'accounts.invalid_credentials': 'badCredentials',
+  'accounts.temporarily_locked': 'locked',
+  'rpc.invalid_request': 'badCredentials',
+  'otp.code_invalid': 'badCode',
+  'otp.code_expired': 'codeExpired',
+  'otp.resend_too_soon': 'resendTooSoon',
+  'otp.resend_limit': 'resendLimit',
+};
+
+/**
+ * SSO endpoints and the two login pages. A request that cannot be trusted gets an error page and
+ * nothing is posted anywhere; a trusted one always ends with a SAML Response posted to the ACS
+ * URL from the SP's registered metadata.
+ */
+export function mountLoginRoutes(app: Express, d: FlowDeps): void {
+  const flow = new LoginFlow(d);
+  const form = express.urlencoded({ extended: false, limit: '256kb', parameterLimit: 20 });
+  const cookie = (name: string, value: string, maxAgeSeconds?: number) =>
+    serialize(name, value, {
+      httpOnly: true,
+      secure: d.secureCookies,
+      // Lax: the SP's cross-site POST is answered with a redirect to our own GET, which carries it.
+      sameSite: 'lax',
+      path: '/',
+      ...(maxAgeSeconds !== undefined ? { maxAge: maxAgeSeconds } : {}),
+    });
+  const cookiesOf = (req: Request) => parseCookies(req.headers.cookie ?? '');
+  const langOf = (req: Request): Lang =>
+    pickLang({
+      query: req.query.lang,
+      cookie: cookiesOf(req)[LANG_COOKIE],
+      acceptLanguage: req.headers['accept-language'],
+    });
+
+  const showError = (req: Request, res: Response, err: DomainError | Error, lang: Lang) => {
+    const code = isDomainError(err) ? err.code : 'rpc.internal';
+    const status = isDomainError(err) ? ERROR_STATUS[err.kind] : 500;
+    res
+      .status(status)
+      .type('html')
+      .set('cache-control', 'no-store')
+      .send(
+        renderPage('error', lang, {
+          message: t(lang, status >= 500 ? 'unavailable' : 'errorBody'),
+          code,
+          correlationId: req.correlationId,
+        }),
+      );
+  };
+
+  const deliver = (res: Response, outcome: FlowOutcome, lang: Lang) => {
+    if (outcome.kind === 'login_page') {
+      res.setHeader('set-cookie', cookie(TX_COOKIE, outcome.tx.id));
+      res.redirect(303, '/login');
+      return;
+    }
+    if (outcome.session) res.append('set-cookie', cookie(SESSION_COOKIE, outcome.session.id));
+    res.append('set-cookie', cookie(TX_COOKIE, '', 0));
+    res
+      .status(200)
+      .type('html')
+      .set('cache-control', 'no-store')
+      .send(
+        renderPage('post', lang, {
+          action: outcome.acsUrl,
+          field: 'SAMLResponse',
+          value: outcome.samlResponse,
+          relayState: outcome.relayState,
+        }),
+      );
+  };
+
+  const sso = async (req: Request, res: Response, input: SamlRequestInput) => {
+    const lang = langOf(req);
+    let verified;
+    try {
+      verified = await d.verifyAuthnRequest(input);
+    } catch (err) {
+      if (isDomainError(err)) {
+        await d.publisher
+          .publish(
+            SamlAuthnRequestRejectedV1,
+            {
+              aggregate: { type: 'login_transaction', id: req.correlationId },
+              actor: { kind: 'anonymous' },
+              data: { binding: input.binding, errorCode: err.code },
+            },
+            { correlationId: req.correlationId },
+          )
+          .catch((e: unknown) => req.log.error({ err: e }, 'could not record a rejected request'));
+        req.log.warn({ errorCode: err.code }, 'AuthnRequest refused');
+      }
+      showError(req, res, err as Error, lang);
+      return;
+    }
+    const sessionId = cookiesOf(req)[SESSION_COOKIE];
+    const session = sessionId ? await d.store.getSession(sessionId, d.now()) : undefined;
+    deliver(res, await flow.start(verified, session, lang, req.correlationId), lang);
+  };
+
+  app.get('/saml/sso', (req, res, next) => {
+    sso(req, res, { binding: 'redirect', rawQuery: req.originalUrl.split('?')[1] ?? '' }).catch(next);
+  });
+  app.post('/saml/sso', form, (req, res, next) => {
+    const body = req.body as Record<string, unknown>;
+    const input: SamlRequestInput = {
+      binding: 'post',
+      samlRequest: typeof body.SAMLRequest === 'string' ? body.SAMLRequest : '',
+      ...(typeof body.RelayState === 'string' ? { relayState: body.RelayState } : {}),
+    };
+    sso(req, res, input).catch(next);
+  });
+
+  /** The transaction this browser is in, checked against the form's CSRF token for posts. */
+  const transaction = async (req: Request, checkCsrf: boolean): Promise<LoginTransaction> => {
+    const id = cookiesOf(req)[TX_COOKIE];
+    const tx = id ? await d.store.getTransaction(id) : undefined;
+    if (!tx)
+      throw Object.assign(new Error('no login in progress'), {
+        code: 'saml.login_transaction_not_found' as const,
+        kind: 'not_found' as const,
+      });
+    if (checkCsrf && !sameToken((req.body as Record<string, unknown>).csrf, tx.csrfToken)) {
+      throw Object.assign(new Error('csrf token mismatch'), {
+        code: 'saml.csrf_token_invalid' as const,
+        kind: 'permission_denied' as const,
+      });
+    }
+    return tx;
+  };
+
+  const renderStep = async (
+    res: Response,
+    tx: LoginTransaction,
+    lang: Lang,
+    extra: { error?: string; notice?: string; email?: string } = {},
+    status = 200,
+  ) => {
+    const spName = d.serviceName(tx.spEntityId, lang);
+    const common = {
+      tx: tx.id,
+      csrf: tx.csrfToken,
+      spName,
+      langUrl: `/login?lang=${lang === 'sl' ? 'en' : 'sl'}`,
+      ...extra,
+    };
+    if (tx.step === 'otp' && tx.challengeId) {
+      const challenge = await d.rpc.call(
+        otpRpc.status,
+        { challengeId: tx.challengeId },
+        { correlationId: tx.id },
+      );
+      const notice =
+        challenge.delivery === 'failed'
+          ? t(lang, 'smsFailed')
+          : challenge.delivery === 'sending'
+            ? t(lang, 'smsSending')
+            : extra.notice;
+      res
+        .status(status)
+        .type('html')
+        .set('cache-control', 'no-store')
+        .send(renderPage('code', lang, { ...common, notice, destination: challenge.destinationHint }));
+      return;
+    }
+    res
+      .status(status)
+      .type('html')
+      .set('cache-control', 'no-store')
+      .send(renderPage('login', lang, { email: '', ...common }));
+  };
+
+  const step = (
+    handler: (req: Request, res: Response, tx: LoginTransaction, lang: Lang) => Promise<void>,
+    checkCsrf: boolean,
+  ) =>
+    [
+      form,
+      (req: Request, res: Response, next: (err?: unknown) => void) => {
+        const lang = langOf(req);
+        if (typeof req.query.lang === 'string' && (req.query.lang === 'sl' || req.query.lang === 'en')) {
+          res.append(
+            'set-cookie',
+            serialize(LANG_COOKIE, req.query.lang, {
+              path: '/',
+              sameSite: 'lax',
+              maxAge: 365 * 86_400,
+              secure: d.secureCookies,
+            }),
+          );
+        }
+        transaction(req, checkCsrf)
+          .then((tx) => handler(req, res, tx, lang))
+          .catch((err: unknown) => {
+            const e = err as { code?: string; kind?: string };
+            if (e.code === 'saml.login_transaction_not_found' || e.code === 'saml.csrf_token_invalid') {
+              res
+                .status(e.kind === 'not_found' ? 404 : 403)
+                .type('html')
+                .send(
+                  renderPage('error', lang, {
+                    message: t(lang, 'errorBody'),
+                    code: e.code,
+                    correlationId: req.correlationId,
+                  }),
+                );
+              return;
+            }
+            next(err);
+          });
+      },
+    ] as const;
+
+  app.get('/login', ...step(async (_req, res, tx, lang) => renderStep(res, tx, lang), false));
+
+  app.post(
+    '/login/password',
+    ...step(async (req, res, tx, lang) => {
+      const body = req.body as Record<string, unknown>;
+      const email = typeof body.email === 'string' ? body.email.slice(0, 254) : '';
+      const password = typeof body.password === 'string' ? body.password : '';
+      try {
+        const outcome = await flow.password(tx, email, password, req.ip ?? 'unknown');
+        if (outcome.kind === 'otp') {
+          res.redirect(303, '/login');
+          return;
+        }
+        deliver(res, outcome, lang);
+      } catch (err) {
+        await handleStepError(res, tx, lang, err, { email });
+      }
+    }, true),
+  );
+
+  app.post(
+    '/login/code',
+    ...step(async (req, res, tx, lang) => {
+      const code = String((req.body as Record<string, unknown>).code ?? '').replace(/\s+/g, '');
+      try {
+        deliver(res, await flow.code(tx, code), lang);
+      } catch (err) {
+        if (isDomainError(err) && err.code === 'otp.challenge_locked') {
+          deliver(res, await flow.cancel(tx, 'AuthnFailed', 'challenge_locked'), lang);
+          return;
+        }
+        await handleStepError(res, tx, lang, err);
+      }
+    }, true),
+  );
+
+  app.post(
+    '/login/resend',
+    ...step(async (_req, res, tx, lang) => {
+      try {
+        await d.rpc.call(otpRpc.resend, { challengeId: tx.challengeId ?? '' }, { correlationId: tx.id });
+        await renderStep(res, tx, lang, { notice: t(lang, 'smsSending') });
+      } catch (err) {
+        await handleStepError(res, tx, lang, err);
+      }
+    }, true),
+  );
+
+  app.post(
+    '/login/cancel',
+    ...step(async (_req, res, tx, lang) => deliver(res, await flow.cancel(tx), lang), true),
+  );
+
+  async function handleStepError(
+    res: Response,
+    tx: LoginTransaction,
+    lang: Lang,
+    err: unknown,
+    extra: { email?: string } = {},
+  ) {
+    if (!isDomainError(err)) throw err;
+    const key = STEP_MESSAGES[err.code] ?? 'unavailable';
+    await renderStep(res, tx, lang, { ...extra, error: t(lang, key) }, ERROR_STATUS[err.kind]);
+  }
+}
