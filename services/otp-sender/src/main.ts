@@ -2,15 +2,56 @@ import { loadConfig, redactConfig } from '@idp/config';
 import { runMain } from '@idp/observability';
 import { connectRedis } from '@idp/redis';
 import { packageVersion, startRuntime } from '@idp/runtime';
-import { OtpSenderConfig } from './config.js';
+import { OtpSenderConfig, smsTransport } from './config.js';
+import { developmentKey } from './dev-secrets.js';
+import { systemClock } from './ports.js';
+import { buildOtpSender, createTransport } from './service.js';
 
 runMain(async () => {
   const config = loadConfig(OtpSenderConfig, process.env);
   const rt = await startRuntime({ service: 'otp-sender', version: packageVersion(import.meta.url), config });
   rt.log.info({ config: redactConfig(OtpSenderConfig, config) }, 'configuration');
-
   const redis = connectRedis({ url: config.REDIS_URL, prefix: 'otp:', log: rt.log, name: rt.producer });
   rt.addCheck('redis', redis.check);
   rt.onShutdown('redis', redis.close);
-  rt.log.info('otp-sender ready');
+
+  let otpHmacKey = config.OTP_HMAC_KEY;
+  if (!otpHmacKey) {
+    // Config validation allows this only with IDP_ENV=development.
+    const dev = await developmentKey(config.OTP_DEV_SECRETS_FILE);
+    otpHmacKey = dev.key;
+    rt.log.warn(
+      { file: config.OTP_DEV_SECRETS_FILE, created: dev.created },
+      'OTP_HMAC_KEY is not set: using a DEVELOPMENT key generated on first run; production requires OTP_HMAC_KEY',
+    );
+  }
+
+  const sms = createTransport(config, systemClock);
+  rt.onShutdown('sms transport', () => sms.close());
+  if (sms.devReader) {
+    rt.log.warn({ file: config.SMS_DEV_SINK_FILE }, 'SMS go to the development sink, not to phones');
+  }
+  const otp = buildOtpSender({
+    config,
+    secrets: { otpHmacKey, ...(config.SMS_SEAL_KEY ? { smsSealKey: config.SMS_SEAL_KEY } : {}) },
+    redis,
+    js: rt.js,
+    jsm: rt.jsm,
+    publisher: rt.publisher,
+    rpc: rt.rpc,
+    catalog: rt.catalog,
+    log: rt.log,
+    registry: rt.registry,
+    transport: sms.transport,
+    ...(sms.devReader ? { devReader: sms.devReader } : {}),
+  });
+  rt.serve(otp.handlers);
+  const worker = await otp.startWorker();
+  rt.onShutdown('sms worker', () => worker.stop());
+  rt.log.info(
+    { transport: smsTransport(config), subjects: otp.handlers.map((h) => h.contract.subject) },
+    'otp-sender ready',
+  );
+  // Last: only now does /readyz say ready and the mesh route traffic here.
+  rt.started();
 });

@@ -30,7 +30,14 @@ const ChallengeView = z.object({
   resendsLeft: z.number().int().nonnegative(),
   /** `sending` until the SMS worker reports; `failed` once the last attempt failed. */
   delivery: z.enum(['sending', 'sent', 'failed']),
+  /** `expired` when the current code's time is up (a resend may still issue a new one). */
+  state: z.enum(['pending', 'verified', 'locked', 'expired']).optional(),
+  /** Wrong codes the challenge still takes before it locks. */
+  attemptsLeft: z.number().int().nonnegative().optional(),
 });
+
+/** One message as the development SMS sink recorded it (never produced in production). */
+const DevSms = z.object({ to: z.string(), text: z.string(), sentAt: z.string().datetime() });
 
 export const otpRpc = {
   issue: defineRpc(
@@ -66,6 +73,17 @@ export const otpRpc = {
     z.object({ challengeId: ChallengeId, code: z.string().regex(/^\d{6}$/) }),
     z.object({ verified: z.literal(true), accountId: AccountId }),
     'Checks a code once; wrong codes count towards the lock.',
+  ),
+  devMessages: defineRpc(
+    'idp.rpc.otp.dev_messages.v1',
+    z.object({
+      limit: z.number().int().min(1).max(200).default(50),
+      /** Only messages to this number (E.164). */
+      to: z.string().optional(),
+    }),
+    z.object({ messages: z.array(DevSms) }),
+    'Development only: the newest SMS from the development sink, newest first (for /dev/sms). ' +
+      'Answered only when SMS_TRANSPORT=dev_sink and IDP_ENV is not production.',
   ),
 };
 
@@ -120,7 +138,8 @@ export const OtpVerificationFailedV1 = defineEvent(
   z.object({
     ...Base,
     attempt: z.number().int().positive(),
-    reason: z.enum(['wrong_code', 'expired', 'locked']),
+    /** `already_used`: the challenge was already passed (a replayed code). */
+    reason: z.enum(['wrong_code', 'expired', 'locked', 'already_used']),
   }),
   'A wrong, late or locked-out code was entered.',
 );
