@@ -246,13 +246,31 @@ export function startOutboxRelay(o: OutboxRelayOptions): OutboxRelay {
     }
   };
 
-  let listener: pg.Client | undefined;
+  let listener: { client: pg.Client; ended: Promise<void>; hasEnded: () => boolean } | undefined;
+  /**
+   * pg's `end()` waits for an 'end' event, which never comes again for a connection that already
+   * died (a PostgreSQL restart): skip it then, and bound it otherwise, so stop() cannot hang.
+   */
+  const endListener = async (l: typeof listener) => {
+    if (!l || l.hasEnded()) return;
+    await Promise.race([
+      l.client.end().catch(() => undefined),
+      l.ended,
+      new Promise((r) => setTimeout(r, 1000).unref()),
+    ]);
+  };
   const listen = async () => {
     let attempt = 0;
     while (!stopped) {
       const client = new pg.Client({ ...o.pool.options });
-      listener = client;
-      const ended = new Promise<void>((resolve) => client.once('end', () => resolve()));
+      let hasEnded = false;
+      const ended = new Promise<void>((resolve) =>
+        client.once('end', () => {
+          hasEnded = true;
+          resolve();
+        }),
+      );
+      listener = { client, ended, hasEnded: () => hasEnded };
       client.on('error', (err) => {
         if (!stopped) log.warn({ err }, 'outbox listener connection lost; reconnecting');
       });
@@ -266,7 +284,7 @@ export function startOutboxRelay(o: OutboxRelayOptions): OutboxRelay {
         await ended;
       } catch (err) {
         if (!stopped) log.warn({ err }, 'outbox listener could not connect; polling meanwhile');
-        await client.end().catch(() => undefined);
+        await endListener(listener);
       }
       if (!stopped) await sleep(Math.min(maxBackoffMs, 500 * 2 ** attempt++), false);
     }
@@ -289,7 +307,7 @@ export function startOutboxRelay(o: OutboxRelayOptions): OutboxRelay {
         for (const s of sleepers) s.done();
         await running;
         await queue;
-        await listener?.end().catch(() => undefined);
+        await endListener(listener);
         await listening;
         log.info('outbox relay stopped');
       })();

@@ -27,6 +27,8 @@ export interface ShutdownOptions {
 export function createShutdown(o: ShutdownOptions): Shutdown {
   const hooks: { name: string; hook: ShutdownHook }[] = [];
   let running: Promise<number> | undefined;
+  /** The hook in progress, named when the deadline passes so an operator knows what hung. */
+  let current: string | undefined;
   const exit = o.exit ?? ((code: number) => process.exit(code));
 
   const run = (reason: string): Promise<number> => {
@@ -36,7 +38,7 @@ export function createShutdown(o: ShutdownOptions): Shutdown {
       let timer: NodeJS.Timeout | undefined;
       const deadline = new Promise<number>((resolve) => {
         timer = setTimeout(() => {
-          o.log.error({ timeoutMs: o.timeoutMs }, 'shutdown did not finish in time');
+          o.log.error({ timeoutMs: o.timeoutMs, step: current }, 'shutdown did not finish in time');
           resolve(1);
         }, o.timeoutMs);
         timer.unref();
@@ -44,6 +46,7 @@ export function createShutdown(o: ShutdownOptions): Shutdown {
       const work = (async () => {
         let code = 0;
         for (const { name, hook } of [...hooks].reverse()) {
+          current = name;
           try {
             await hook();
           } catch (err) {
