@@ -1,41 +1,47 @@
 import { commonConfig, envBool, port, secret, z } from '@idp/config';
 
-export const GatewayConfig = commonConfig.extend({
-  ADMIN_PORT: port.default(9100),
-  HTTP_HOST: z.string().min(1).default('127.0.0.1'),
-  HTTP_PORT: port.default(8080),
-  /** The origin citizens' browsers see; SAML endpoints and links are built from it. */
-  PUBLIC_URL: z.string().url().default('http://localhost:8080'),
-  REDIS_URL: z.string().min(1).default('redis://127.0.0.1:6379'),
-  /** Set when a reverse proxy terminates TLS in front of the gateway (express `trust proxy`). */
-  TRUST_PROXY: envBool.default(false),
-  /** Defaults to `<PUBLIC_URL>/saml/metadata`. Changing it breaks every SP's trust: pick it once. */
-  IDP_ENTITY_ID: z.string().min(1).max(1024).optional(),
-  /** PEM files. In development they are generated on first run when missing; production must provide them. */
-  IDP_SIGNING_KEY_FILE: z.string().min(1).default('var/idp-keys/signing-key.pem'),
-  IDP_SIGNING_CERT_FILE: z.string().min(1).default('var/idp-keys/signing-cert.pem'),
-  /** Require every AuthnRequest/LogoutRequest to be signed, whatever the SP metadata says. */
-  IDP_REQUIRE_SIGNED_REQUESTS: envBool.default(false),
-  SAML_CLOCK_SKEW_SECONDS: z.coerce.number().int().min(0).max(600).default(180),
-  /** Where operators drop `<name>.metadata.xml` + `<name>.policy.json` (or use `pnpm idp sp add`). */
-  SP_REGISTRY_DIR: z.string().min(1).default('var/sp-registry'),
-  SP_REGISTRY_POLL_MS: z.coerce.number().int().min(100).default(5000),
-  /**
-   * Keys the pairwise persistent NameIDs (HMAC of person + SP). Changing it changes every
-   * citizen's NameID at every SP. Development has a fixed default; production must set it.
-   */
-  NAMEID_PAIRWISE_SECRET: secret(z.string().min(32)).optional(),
-  LOGIN_TRANSACTION_SECONDS: z.coerce.number().int().min(60).max(3600).default(900),
-  SESSION_IDLE_SECONDS: z.coerce.number().int().min(60).default(1800),
-  SESSION_ABSOLUTE_SECONDS: z.coerce.number().int().min(300).default(8 * 3600),
-  /** Always true in production; a browser treats http://localhost as secure, so development keeps it too. */
-  COOKIE_SECURE: envBool.default(true),
-}).superRefine((c, ctx) => {
-  if (c.IDP_ENV === 'production' && !c.NAMEID_PAIRWISE_SECRET) {
-    ctx.addIssue({ code: 'custom', path: ['NAMEID_PAIRWISE_SECRET'], message: 'required in production' });
-  }
-  if (c.IDP_ENV === 'production' && !c.COOKIE_SECURE) {
-    ctx.addIssue({ code: 'custom', path: ['COOKIE_SECURE'], message: 'must be true in production' });
-  }
-});
+export const GatewayConfig = commonConfig
+  .extend({
+    ADMIN_PORT: port.default(9100),
+    HTTP_HOST: z.string().min(1).default('127.0.0.1'),
+    HTTP_PORT: port.default(8080),
+    /** The origin citizens' browsers see; SAML endpoints and links are built from it. */
+    PUBLIC_URL: z.string().url().default('http://localhost:8080'),
+    REDIS_URL: z.string().min(1).default('redis://127.0.0.1:6379'),
+    /** Set when a reverse proxy terminates TLS in front of the gateway (express `trust proxy`). */
+    TRUST_PROXY: envBool.default(false),
+    /** Defaults to `<PUBLIC_URL>/saml/metadata`. Changing it breaks every SP's trust: pick it once. */
+    IDP_ENTITY_ID: z.string().min(1).max(1024).optional(),
+    /** PEM files. In development they are generated on first run when missing; production must provide them. */
+    IDP_SIGNING_KEY_FILE: z.string().min(1).default('var/idp-keys/signing-key.pem'),
+    IDP_SIGNING_CERT_FILE: z.string().min(1).default('var/idp-keys/signing-cert.pem'),
+    /** Require every AuthnRequest/LogoutRequest to be signed, whatever the SP metadata says. */
+    IDP_REQUIRE_SIGNED_REQUESTS: envBool.default(false),
+    SAML_CLOCK_SKEW_SECONDS: z.coerce.number().int().min(0).max(600).default(180),
+    /** Where operators drop `<name>.metadata.xml` + `<name>.policy.json` (or use `pnpm idp sp add`). */
+    SP_REGISTRY_DIR: z.string().min(1).default('var/sp-registry'),
+    SP_REGISTRY_POLL_MS: z.coerce.number().int().min(100).default(5000),
+    /**
+     * Keys the pairwise persistent NameIDs (HMAC of person + SP). Changing it changes every
+     * citizen's NameID at every SP. Development has a fixed default; production must set it.
+     */
+    NAMEID_PAIRWISE_SECRET: secret(z.string().min(32)).optional(),
+    LOGIN_TRANSACTION_SECONDS: z.coerce.number().int().min(60).max(3600).default(900),
+    SESSION_IDLE_SECONDS: z.coerce.number().int().min(60).default(1800),
+    SESSION_ABSOLUTE_SECONDS: z.coerce
+      .number()
+      .int()
+      .min(300)
+      .default(8 * 3600),
+    /** Always true in production; a browser treats http://localhost as secure, so development keeps it too. */
+    COOKIE_SECURE: envBool.default(true),
+  })
+  .superRefine((c, ctx) => {
+    if (c.IDP_ENV === 'production' && !c.NAMEID_PAIRWISE_SECRET) {
+      ctx.addIssue({ code: 'custom', path: ['NAMEID_PAIRWISE_SECRET'], message: 'required in production' });
+    }
+    if (c.IDP_ENV === 'production' && !c.COOKIE_SECURE) {
+      ctx.addIssue({ code: 'custom', path: ['COOKIE_SECURE'], message: 'must be true in production' });
+    }
+  });
 export type GatewayConfig = z.infer<typeof GatewayConfig>;

@@ -2,13 +2,18 @@ import { loadConfig, redactConfig } from '@idp/config';
 import { runMain } from '@idp/observability';
 import { connectRedis } from '@idp/redis';
 import { packageVersion, startRuntime } from '@idp/runtime';
-import { createWebApp, errorHandler, listen } from '@idp/web';
+import { createWebApp, errorHandler, express, listen } from '@idp/web';
 import { openSpRegistry } from '@idp/saml';
 import { GatewayConfig } from './config.js';
 import { homeRoute } from './http/home.js';
 import { metadataRoute } from './http/metadata.js';
 import { idpMetadataXml } from './saml/idp-metadata.js';
 import { loadSigningIdentity } from './saml/keys.js';
+import { loadSamlSchemas, verifyAuthnRequest, type VerifyContext } from './saml/verify/index.js';
+import { SessionStore } from './session/store.js';
+import { mountLoginRoutes } from './http/login-routes.js';
+import { devSmsRoute } from './http/dev-sms.js';
+import { STATIC_DIR } from './web/views.js';
 
 runMain(async () => {
   const config = loadConfig(GatewayConfig, process.env);
@@ -38,8 +43,49 @@ runMain(async () => {
   });
   rt.onShutdown('sp registry', () => registry.close());
 
+  // Compiled once here, so a broken schema stops start-up rather than the first login.
+  loadSamlSchemas();
+  const store = new SessionStore(redis.redis, {
+    transactionTtlMs: config.LOGIN_TRANSACTION_SECONDS * 1000,
+    sessionIdleMs: config.SESSION_IDLE_SECONDS * 1000,
+    sessionAbsoluteMs: config.SESSION_ABSOLUTE_SECONDS * 1000,
+  });
+  const verifyContext: VerifyContext = {
+    lookupSp: (entityId) => registry.lookup(entityId),
+    idpSsoUrls: { redirect: endpoints.ssoUrl, post: endpoints.ssoUrl },
+    idpSloUrls: { redirect: endpoints.sloUrl, post: endpoints.sloUrl },
+    requireSignedRequests: config.IDP_REQUIRE_SIGNED_REQUESTS,
+    clockSkewMs: config.SAML_CLOCK_SKEW_SECONDS * 1000,
+    now: () => new Date(),
+    seenRequestId: (sp, id, ttlMs) => store.seenRequestId(sp, id, ttlMs),
+  };
+
   const app = createWebApp({ log: rt.log, trustProxy: config.TRUST_PROXY ? 'loopback' : undefined });
+  app.use('/static', express.static(STATIC_DIR, { maxAge: '1h', index: false }));
   app.get('/', homeRoute());
+  mountLoginRoutes(app, {
+    store,
+    rpc: rt.rpc,
+    publisher: rt.publisher,
+    registry,
+    signing,
+    idpEntityId: endpoints.entityId,
+    pairwiseSecret: config.NAMEID_PAIRWISE_SECRET ?? 'development-only-pairwise-secret-never-in-production',
+    verifyAuthnRequest: (input) => verifyAuthnRequest(input, verifyContext),
+    now: () => new Date(),
+    log: rt.log,
+    secureCookies: config.COOKIE_SECURE,
+    serviceName: (entityId, lang) => {
+      const names = registry.lookup(entityId)?.policy.displayName;
+      return (
+        names?.[lang] ??
+        names?.sl ??
+        names?.en ??
+        ((URL.canParse(entityId) ? new URL(entityId).hostname : '') || entityId)
+      );
+    },
+  });
+  if (config.IDP_ENV === 'development') app.get('/dev/sms', devSmsRoute(rt.rpc));
   app.get(
     '/saml/metadata',
     metadataRoute(

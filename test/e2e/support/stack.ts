@@ -68,6 +68,7 @@ export async function startStack(
       SP_REGISTRY_DIR: join(dir, 'sp-registry'),
       SP_REGISTRY_POLL_MS: '200',
       SMS_DEV_SINK_FILE: join(dir, 'dev-sms.jsonl'),
+      OTP_DEV_SECRETS_FILE: join(dir, 'otp-dev-secrets.json'),
       ...o.env,
     },
   });

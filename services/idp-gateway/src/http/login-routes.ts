@@ -125,8 +125,12 @@ export function mountLoginRoutes(app: Express, d: FlowDeps): void {
     deliver(res, await flow.start(verified, session, lang, req.correlationId), lang);
   };
 
+  // The query exactly as received: a Redirect signature covers those octets, a second '?' included.
   app.get('/saml/sso', (req, res, next) => {
-    sso(req, res, { binding: 'redirect', rawQuery: req.originalUrl.split('?')[1] ?? '' }).catch(next);
+    sso(req, res, {
+      binding: 'redirect',
+      rawQuery: req.originalUrl.includes('?') ? req.originalUrl.slice(req.originalUrl.indexOf('?') + 1) : '',
+    }).catch(next);
   });
   app.post('/saml/sso', form, (req, res, next) => {
     const body = req.body as Record<string, unknown>;
