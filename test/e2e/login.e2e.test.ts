@@ -3,9 +3,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { inflateRawSync } from 'node:zlib';
 import { SAML } from '@node-saml/node-saml';
-import { accountsRpc, createRpcClient } from '@idp/events';
+import { accountsRpc, createRpcClient, jetstreamManager, type Envelope } from '@idp/events';
 import { LOA_URI } from '@idp/saml';
-import { waitFor } from '@idp/testing';
+import { selfSignedCertificate, waitFor } from '@idp/testing';
 import { startDemoSp, type DemoSp } from '../sp/demo-sp.js';
 import { Browser, Page } from './support/browser.js';
 import { startStack, type Stack } from './support/stack.js';
@@ -145,6 +145,48 @@ describe('login: AuthnRequest → password → SMS code → signed assertion at 
     expect((await acs(b, posted)).has('Logged in')).to.equal(true);
   });
 
+  it('accepts a signed AuthnRequest from an SP whose metadata requires signing, and refuses it unsigned', async () => {
+    const cert = await selfSignedCertificate({ commonName: 'signing-sp' });
+    const signed = await startDemoSp({
+      idpMetadataUrl: `${stack.gatewayUrl}/saml/metadata`,
+      baseUrl: `http://127.0.0.1:${stack.base + 91}`,
+      port: stack.base + 91,
+      registryDir: join(stack.dir, 'sp-registry'),
+      signing: { keyPem: cert.keyPem, certPem: cert.certPem },
+    });
+    try {
+      const b = new Browser();
+      const url = await signed.saml.getAuthorizeUrlAsync('', undefined, {});
+      expect(url).to.match(/[?&]Signature=/);
+      const start = await waitFor(
+        'signing SP registered',
+        async () => {
+          const page = await b.go(url);
+          return page.url.pathname === '/login' ? page : undefined;
+        },
+        15_000,
+        200,
+      );
+      const codePage = await loginUpToCode(b, start);
+      const result = await acs(
+        b,
+        await b.submit(codePage, '/login/code', { code: await nthCode(smsCount()) }),
+      );
+      expect(result.has('Logged in')).to.equal(true);
+      const unsignedUrl = await new SAML({
+        ...signed.saml.options,
+        privateKey: undefined,
+      }).getAuthorizeUrlAsync('', undefined, {});
+      expect(unsignedUrl).not.to.match(/[?&]Signature=/);
+      const refused = await new Browser().go(unsignedUrl);
+      expect(refused.status).to.equal(401);
+      expect(refused.has('saml.signature_required')).to.equal(true);
+      expect(refused.has('name="SAMLResponse"')).to.equal(false);
+    } finally {
+      await signed.close();
+    }
+  });
+
   it('answers IsPassive without a session with NoPassive, never showing a page', async () => {
     const b = new Browser();
     const page = await b.go(await withOptions({ passive: true }).getAuthorizeUrlAsync('', undefined, {}));
@@ -222,5 +264,42 @@ describe('login: AuthnRequest → password → SMS code → signed assertion at 
       form: { ...form.fields, csrf: 'forged', email: EMAIL, password: PASSWORD },
     });
     expect(res.status).to.equal(403);
+  });
+
+  // Last: it reads what every test above left in the stream.
+  it('records the login in the audit stream with the correlation id, and no codes or personal data', async () => {
+    const jsm = await jetstreamManager(stack.nc);
+    const info = await jsm.streams.info('IDP_EVENTS');
+    const events: Envelope[] = [];
+    for (let seq = info.state.first_seq; seq <= info.state.last_seq; seq++) {
+      const m = await jsm.streams.getMessage('IDP_EVENTS', { seq }).catch(() => null);
+      if (m) events.push(m.json<Envelope>());
+    }
+    const subjects = new Set(events.map((e) => e.subject));
+    for (const s of [
+      'idp.saml.authn_request_received.v1',
+      'idp.account.password_verified.v1',
+      'idp.otp.code_issued.v1',
+      'idp.otp.sms_sent.v1',
+      'idp.otp.code_verified.v1',
+      'idp.session.started.v1',
+      'idp.saml.assertion_issued.v1',
+      'idp.saml.authn_failed.v1',
+      'idp.otp.verification_failed.v1',
+      'idp.otp.challenge_locked.v1',
+    ]) {
+      expect(subjects, s).to.include(s);
+    }
+    const issued = events.find((e) => e.subject === 'idp.saml.assertion_issued.v1')!;
+    const started = events.filter(
+      (e) => e.subject === 'idp.session.started.v1' && e.correlationId === issued.correlationId,
+    );
+    expect(started, 'session.started shares the login transaction correlation id').to.have.length(1);
+    const codes = readFileSync(smsFile(), 'utf8')
+      .match(/#\d{6}/g)!
+      .map((c) => c.slice(1));
+    const everything = JSON.stringify(events);
+    for (const secret of [EMAIL, PASSWORD, PHONE, '50223054', 'Novak', ...codes])
+      expect(everything, secret).not.to.contain(secret);
   });
 });
