@@ -21,7 +21,7 @@ TSNODE := node --conditions=source --import tsx
 
 # `make up ACCOUNTS_REPLICAS=2` and friends reach the launcher as environment variables.
 MESH_VARS := GATEWAY_REPLICAS ACCOUNTS_REPLICAS OTP_SENDER_REPLICAS ACTIVATION_REPLICAS RA_REPLICAS \
-	GATEWAY_PORT CONSOLE_PORT ADMIN_PORT_BASE MESH_READY_TIMEOUT_SECONDS
+	GATEWAY_PORT CONSOLE_PORT ADMIN_PORT_BASE DEMO_SP_PORT MESH_READY_TIMEOUT_SECONDS
 MESH_ENV = $(strip $(foreach v,$(MESH_VARS),$(if $($(v)),$(v)='$($(v))')))
 
 # CI installs exactly what the lockfile says; locally pnpm may update it.
@@ -36,7 +36,8 @@ help: ## list the targets
 	@awk 'BEGIN { FS = ":.*## " } /^[a-z][a-z0-9-]*:.*## / { printf "  %-10s %s\n", $$1, $$2 }' $(MAKEFILE_LIST)
 	@echo
 	@echo 'make up takes GATEWAY_REPLICAS ACCOUNTS_REPLICAS OTP_SENDER_REPLICAS ACTIVATION_REPLICAS RA_REPLICAS'
-	@echo '(1 each), GATEWAY_PORT (8080), CONSOLE_PORT (8090), ADMIN_PORT_BASE (9100), LOG_LEVEL (info).'
+	@echo '(1 each), GATEWAY_PORT (8080), CONSOLE_PORT (8090), ADMIN_PORT_BASE (9100), LOG_LEVEL (info),'
+	@echo 'DEMO_SP_PORT (8081; 0 leaves the demo e-service out).'
 
 install: ## install dependencies (pnpm, frozen lockfile when CI=true)
 	$(PNPM) install $(FROZEN)
@@ -73,12 +74,13 @@ test-int: install infra ## integration tests against the real NATS, Redis and Po
 	$(PNPM) test:int
 
 test-e2e: install infra build ## end-to-end tests: the built services as processes, driven from outside
+	bash infra/ensure-browser.sh
 	$(PNPM) test:e2e
 
 test: install infra build lint typecheck test-unit test-int test-e2e ## everything CI runs, in order, stopping at the first failure
 
-bench: ## load benchmark (not yet: it arrives with the login flow)
-	@echo 'make bench: no benchmark yet. It arrives with the login flow, which it measures; nothing was run.'
+bench: install build ## load benchmark on a private stack (BENCH_CONCURRENCY=16 BENCH_DURATION=25 BENCH_LOGINS BENCH_WARMUP=5 BENCH_SSO_DURATION=10)
+	$(TSNODE) test/bench/main.ts
 
 clean: ## remove build output and var/run (keeps var/log)
 	@if [ -f var/run/mesh.json ] && kill -0 "$$(node -p "require('./var/run/mesh.json').supervisor.pid" 2>/dev/null)" 2>/dev/null; then \
