@@ -9,10 +9,16 @@ import { homeRoute } from './http/home.js';
 import { metadataRoute } from './http/metadata.js';
 import { idpMetadataXml } from './saml/idp-metadata.js';
 import { loadSigningIdentity } from './saml/keys.js';
-import { loadSamlSchemas, verifyAuthnRequest, type VerifyContext } from './saml/verify/index.js';
+import {
+  loadSamlSchemas,
+  verifyAuthnRequest,
+  verifyLogoutRequest,
+  type VerifyContext,
+} from './saml/verify/index.js';
 import { SessionStore } from './session/store.js';
 import { mountLoginRoutes } from './http/login-routes.js';
 import { devSmsRoute } from './http/dev-sms.js';
+import { mountSloRoutes } from './http/slo-routes.js';
 import { STATIC_DIR } from './web/views.js';
 
 runMain(async () => {
@@ -84,6 +90,17 @@ runMain(async () => {
         ((URL.canParse(entityId) ? new URL(entityId).hostname : '') || entityId)
       );
     },
+  });
+  mountSloRoutes(app, {
+    store,
+    publisher: rt.publisher,
+    registry,
+    signing,
+    idpEntityId: endpoints.entityId,
+    verifyLogoutRequest: (input) => verifyLogoutRequest(input, verifyContext),
+    now: () => new Date(),
+    log: rt.log,
+    secureCookies: config.COOKIE_SECURE,
   });
   if (config.IDP_ENV === 'development') app.get('/dev/sms', devSmsRoute(rt.rpc));
   app.get(

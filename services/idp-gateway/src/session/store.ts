@@ -142,6 +142,26 @@ export class SessionStore {
     await this.run(() => this.redis.del(`sess:${id}`));
   }
 
+  /** Short-lived single-logout state (a POSTed request waiting for the cookie, or a propagation chain). */
+  async putLogoutState(id: string, state: unknown, ttlMs: number): Promise<void> {
+    await this.run(() => this.redis.set(`slo:${id}`, JSON.stringify(state), 'PX', ttlMs));
+  }
+
+  getLogoutState<T>(id: string): Promise<T | undefined> {
+    return this.run(async () => {
+      const raw = await this.redis.get(`slo:${id}`);
+      return raw ? (JSON.parse(raw) as T) : undefined;
+    });
+  }
+
+  /** Reads and deletes in one step, so a state can be used only once even across gateway instances. */
+  takeLogoutState<T>(id: string): Promise<T | undefined> {
+    return this.run(async () => {
+      const raw = await this.redis.getdel(`slo:${id}`);
+      return raw ? (JSON.parse(raw) as T) : undefined;
+    });
+  }
+
   private idleTtl(s: SsoSession, now: Date): number {
     return Math.max(1, Math.min(this.o.sessionIdleMs, Date.parse(s.expiresAt) - now.getTime()));
   }

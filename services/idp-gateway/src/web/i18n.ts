@@ -29,6 +29,8 @@ const sl = {
   continueNoJs: 'Nadaljuj',
   redirecting: 'Preusmerjamo vas nazaj v e-storitev …',
   switchLang: 'English',
+  loggedOutTitle: 'Odjavljeni ste',
+  loggedOutBody: 'Odjava iz nacionalne prijave je končana. Okno lahko zaprete.',
 };
 type Messages = typeof sl;
 const en: Messages = {
@@ -59,6 +61,8 @@ const en: Messages = {
   continueNoJs: 'Continue',
   redirecting: 'Taking you back to the e-service …',
   switchLang: 'Slovenščina',
+  loggedOutTitle: 'You are logged out',
+  loggedOutBody: 'You have been logged out of the national login service. You can close this window.',
 };
 export const messages: Record<Lang, Messages> = { sl, en };
 export type MessageKey = keyof Messages;

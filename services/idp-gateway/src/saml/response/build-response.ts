@@ -41,12 +41,12 @@ export interface FailureInput extends ResponseBase {
 /** A SAML ID: must start with a letter or underscore (xs:ID), 160 random bits. */
 export const newSamlId = (): string => `_${randomBytes(20).toString('hex')}`;
 
-const escapeXml = (s: string) =>
+export const escapeXml = (s: string) =>
   s.replace(
     /[<>&"']/g,
     (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[c]!,
   );
-const iso = (d: Date) => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+export const iso = (d: Date) => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
 
 /**
  * A persistent pairwise NameID: stable for one person at one SP, unlinkable across SPs (an HMAC
@@ -57,7 +57,7 @@ export function pairwiseNameId(secret: string, accountId: string, spEntityId: st
 }
 
 /** Enveloped signature right after the element's own Issuer, as the SAML schema orders it. */
-function sign(xml: string, rootId: string, issuerXPath: string, signing: SigningIdentity): string {
+export function sign(xml: string, rootId: string, issuerXPath: string, signing: SigningIdentity): string {
   const sig = new SignedXml({
     privateKey: signing.privateKey,
     publicCert: signing.certPem,
