@@ -23,6 +23,8 @@ import { signal as signalGroup } from './state.js';
 export const REPO_ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 
 export type ServiceName = 'idp-gateway' | 'accounts' | 'otp-sender' | 'activation' | 'registration-authority';
+/** What an instance of the mesh runs: a service, or the demo e-service `make up` adds (opt-in). */
+export type InstanceName = ServiceName | 'demo-sp';
 
 export interface ServiceSpec {
   name: ServiceName;
@@ -54,6 +56,24 @@ export interface MeshPorts {
 }
 
 export const DEFAULT_PORTS: Readonly<MeshPorts> = { gateway: 8080, console: 8090, adminBase: 9100 };
+/** The demo SP's port when the mesh runs it (DEMO_SP_PORT). */
+export const DEFAULT_DEMO_SP_PORT = 8081;
+/** The gateway's SP_REGISTRY_DIR default (relative to the repository root, the services' cwd). */
+export const DEFAULT_SP_REGISTRY_DIR = 'var/sp-registry';
+
+/**
+ * The demo SP (test/sp/main.ts, a node-saml e-service) as one more process of the mesh. It waits
+ * for the gateway's metadata, registers itself into the gateway's SP registry directory, and
+ * answers /readyz on its own port, which stands in for an admin port.
+ */
+export interface DemoSpMeshOptions {
+  /** Default 8081. It listens on 127.0.0.1; its public address is http://localhost:<port>. */
+  port?: number;
+  /** Default: the gateway's SP_REGISTRY_DIR as the mesh sets it, else var/sp-registry. */
+  registryDir?: string;
+  /** Default: node --conditions=source --import tsx test/sp/main.ts. */
+  command?: readonly string[];
+}
 /** Ten admin ports per service, and ten HTTP ports between the gateway's and the console's. */
 export const MAX_REPLICAS = 10;
 export const DEFAULT_READY_TIMEOUT_MS = 90_000;
@@ -105,6 +125,8 @@ export interface MeshOptions {
   stopTimeoutMs?: number;
   /** Called when an instance exits that nobody asked to stop; the others keep running. */
   onUnexpectedExit?: (instance: MeshInstance, exit: InstanceExit) => void;
+  /** Also run the demo SP (off by default; `make up` turns it on). */
+  demoSp?: boolean | DemoSpMeshOptions;
 }
 
 /** Raised for anything that keeps the mesh from starting or becoming ready; `message` says what to do. */
@@ -115,7 +137,7 @@ export class MeshError extends Error {
 // --- The plan: which instances, on which ports, with which environment ---------------------
 
 export interface InstancePlan {
-  name: ServiceName;
+  name: InstanceName;
   index: number;
   /** `<name>-<index>`: its INSTANCE_ID and log file name. */
   id: string;
@@ -221,6 +243,8 @@ export function planMesh(o: MeshOptions = {}): InstancePlan[] {
     }
   });
 
+  if (o.demoSp) plans.push(planDemoSp(o, plans, publicUrl, logDir, logLevel));
+
   const owners = new Map<number, string>();
   for (const p of plans) {
     for (const [port, what] of [
@@ -240,6 +264,50 @@ export function planMesh(o: MeshOptions = {}): InstancePlan[] {
 }
 
 const builtMain = (name: ServiceName) => `services/${name}/dist/main.js`;
+
+function planDemoSp(
+  o: MeshOptions,
+  services: readonly InstancePlan[],
+  publicUrl: string,
+  logDir: string,
+  logLevel: string,
+): InstancePlan {
+  const d: DemoSpMeshOptions = typeof o.demoSp === 'object' ? o.demoSp : {};
+  const port = d.port ?? DEFAULT_DEMO_SP_PORT;
+  // Where the gateway reads its registry: the SP must register exactly there.
+  const gatewayEnv = services.find((p) => p.name === 'idp-gateway')?.env;
+  const registryDir =
+    d.registryDir ??
+    gatewayEnv?.SP_REGISTRY_DIR ??
+    o.serviceEnv?.['idp-gateway']?.SP_REGISTRY_DIR ??
+    o.env?.SP_REGISTRY_DIR ??
+    (process.env.SP_REGISTRY_DIR || DEFAULT_SP_REGISTRY_DIR);
+  return {
+    name: 'demo-sp',
+    index: 1,
+    id: 'demo-sp-1',
+    label: 'demo-sp#1',
+    serviceIndex: SERVICES.length,
+    adminPort: port,
+    adminUrl: `http://127.0.0.1:${port}`,
+    env: {
+      LOG_LEVEL: logLevel,
+      ...o.env,
+      DEMO_SP_PORT: String(port),
+      DEMO_SP_HOST: '127.0.0.1',
+      // localhost, not 127.0.0.1: browsers treat http://localhost as a secure context, so the
+      // gateway's Secure cookies work on the way through, as they do on the gateway's own URL.
+      DEMO_SP_BASE_URL: `http://localhost:${port}`,
+      IDP_METADATA_URL: `${publicUrl.replace(/\/$/, '')}/saml/metadata`,
+      SP_REGISTRY_DIR: registryDir,
+    },
+    command: d.command
+      ? [...d.command]
+      : [process.execPath, '--conditions=source', '--import', 'tsx', 'test/sp/main.ts'],
+    builtCommand: false,
+    logFile: join(logDir, 'demo-sp-1.log'),
+  };
+}
 const bullets = (lines: readonly string[]) => lines.map((l) => `  - ${l}`).join('\n');
 
 /** MeshOptions from the environment `make up` passes: *_REPLICAS, ports, *_COMMAND, timeout. */
@@ -273,11 +341,14 @@ export function meshOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): MeshOp
   if (consolePort !== undefined) ports.console = consolePort;
   if (adminBase !== undefined) ports.adminBase = adminBase;
   const readySeconds = whole('MESH_READY_TIMEOUT_SECONDS', 1, 3600);
+  // 0 leaves the demo SP out; `make up` runs it otherwise (startMesh alone does not).
+  const demoSpPort = whole('DEMO_SP_PORT', 0, 65535);
   if (problems.length > 0) throw new MeshError(`invalid settings:\n${bullets(problems)}`);
   return {
     replicas,
     ports,
     command,
+    demoSp: demoSpPort === 0 ? false : { ...(demoSpPort !== undefined ? { port: demoSpPort } : {}) },
     ...(readySeconds !== undefined ? { readyTimeoutMs: readySeconds * 1000 } : {}),
   };
 }
@@ -359,7 +430,7 @@ export interface InstanceExit {
 }
 
 export interface MeshInstance {
-  readonly name: ServiceName;
+  readonly name: InstanceName;
   readonly index: number;
   readonly id: string;
   readonly label: string;
@@ -394,15 +465,15 @@ export interface StopResult {
 export interface Mesh {
   readonly instances: readonly MeshInstance[];
   readonly root: string;
-  instance(name: ServiceName, index?: number): MeshInstance;
+  instance(name: InstanceName, index?: number): MeshInstance;
   /** Resolves when every running instance answers /readyz with 200; rejects with a MeshError naming what failed. */
   waitReady(timeoutMs?: number): Promise<void>;
   /** SIGTERM to every instance, SIGKILL to any still running after the stop timeout. Safe to call twice. */
   stop(): Promise<StopResult[]>;
   /** Signals one instance and resolves when it has exited (so not for SIGSTOP and the like). */
-  kill(name: ServiceName, index: number, signal?: NodeJS.Signals): Promise<InstanceExit>;
+  kill(name: InstanceName, index: number, signal?: NodeJS.Signals): Promise<InstanceExit>;
   /** Stops the instance if it runs, starts it again, and waits until it is ready. */
-  restart(name: ServiceName, index: number, opts?: { waitReady?: boolean }): Promise<void>;
+  restart(name: InstanceName, index: number, opts?: { waitReady?: boolean }): Promise<void>;
   /** A line from the launcher itself on the terminal (nothing when quiet). */
   say(text: string): void;
 }
@@ -420,7 +491,7 @@ interface MeshContext {
 }
 
 class Instance implements MeshInstance {
-  readonly name: ServiceName;
+  readonly name: InstanceName;
   readonly index: number;
   readonly id: string;
   readonly label: string;
@@ -741,7 +812,7 @@ export async function startMesh(o: MeshOptions = {}): Promise<Mesh> {
     throw new MeshError(
       `ports already in use:\n${bullets(busy)}\n` +
         'Is a mesh already running? See make status, stop it with make down, or pick other ports ' +
-        '(GATEWAY_PORT, CONSOLE_PORT, ADMIN_PORT_BASE).',
+        '(GATEWAY_PORT, CONSOLE_PORT, ADMIN_PORT_BASE, DEMO_SP_PORT).',
     );
   }
   for (const dir of new Set(plans.map((p) => dirname(p.logFile)))) mkdirSync(dir, { recursive: true });
@@ -767,7 +838,7 @@ export async function startMesh(o: MeshOptions = {}): Promise<Mesh> {
     ...(o.onUnexpectedExit ? { onUnexpectedExit: o.onUnexpectedExit } : {}),
   };
   const instances = plans.map((p) => new Instance(p, ctx));
-  const find = (name: ServiceName, index = 1): Instance => {
+  const find = (name: InstanceName, index = 1): Instance => {
     const found = instances.find((i) => i.name === name && i.index === index);
     if (!found) throw new MeshError(`no instance ${name}#${index} in this mesh`);
     return found;

@@ -7,14 +7,18 @@
  * Settings come from the environment (the Makefile passes its variables through):
  *   GATEWAY_REPLICAS ACCOUNTS_REPLICAS OTP_SENDER_REPLICAS ACTIVATION_REPLICAS RA_REPLICAS (1 each; 0 = leave out)
  *   GATEWAY_PORT (8080)  CONSOLE_PORT (8090)  ADMIN_PORT_BASE (9100; service k gets base + 10k)
+ *   DEMO_SP_PORT (8081)  the demo e-service (test/sp/main.ts); 0 leaves it out
  *   <PREFIX>_COMMAND     run a service some other way, e.g.
  *                        ACCOUNTS_COMMAND="node --conditions=source --import tsx services/accounts/src/main.ts"
  *   MESH_READY_TIMEOUT_SECONDS (90), LOG_LEVEL (info), NATS_URL, REDIS_URL, PGHOST, PGPORT,
  *   PUBLIC_URL (the gateway's public address; http://localhost:<GATEWAY_PORT>)
  *
+ * Once every instance is ready it creates the demo citizen (if absent) through the operator CLI.
+ *
  * Signals: SIGINT/SIGTERM/SIGHUP stop everything (a second one kills at once); SIGUSR2 restarts
  * every instance that has exited.
  */
+import { spawn } from 'node:child_process';
 import { dirname, relative } from 'node:path';
 import {
   DEFAULT_READY_TIMEOUT_MS,
@@ -28,6 +32,17 @@ import {
   type MeshInstance,
 } from './mesh.js';
 import { isRunning, readState, removeState, signal, writeState, type MeshState } from './state.js';
+
+/** The demo citizen `make up` creates: a demo account, so its password is no secret. */
+const DEMO_CITIZEN = {
+  email: 'ana.novak@example.si',
+  password: 'demo-geslo-2026',
+  givenName: 'Ana',
+  familyName: 'Novak',
+  taxNumber: '50223054',
+  birthDate: '1990-05-17',
+  phone: '+38640123456',
+} as const;
 
 const out = (text = '') => process.stdout.write(`${text}\n`);
 const fail = (text: string) => process.stderr.write(`${text}\n`);
@@ -144,14 +159,90 @@ async function restartStopped(m: Mesh): Promise<void> {
   }
 }
 
-function printSummary(m: Mesh): void {
+/**
+ * Creates the demo citizen through `pnpm idp account create` (over NATS, by the accounts service's
+ * own rules). Idempotent: an account that already has the e-mail is the one from an earlier run.
+ */
+function seedDemoCitizen(m: Mesh): Promise<'created' | 'present' | string> {
+  const c = DEMO_CITIZEN;
+  const argv = [
+    '--conditions=source',
+    '--import',
+    'tsx',
+    'libs/cli/src/main.ts',
+    'account',
+    'create',
+    '--email',
+    c.email,
+    '--password-stdin',
+    '--given-name',
+    c.givenName,
+    '--family-name',
+    c.familyName,
+    '--tax-number',
+    c.taxNumber,
+    '--birth-date',
+    c.birthDate,
+    '--phone',
+    c.phone,
+    '--smspass',
+    'active',
+  ];
+  return new Promise((resolveSeed) => {
+    const child = spawn(process.execPath, argv, {
+      cwd: m.root,
+      env: { ...process.env, NATS_URL: process.env.NATS_URL || 'nats://127.0.0.1:4222' },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let text = '';
+    child.stdout.on('data', (b: Buffer) => (text += b.toString()));
+    child.stderr.on('data', (b: Buffer) => (text += b.toString()));
+    child.on('error', (err) => resolveSeed(`could not run the CLI: ${err.message}`));
+    child.on('close', (code) => {
+      if (code === 0) return resolveSeed('created');
+      // The CLI's words for accounts.email_taken: the demo citizen is there from an earlier run.
+      if (/account with e-mail .* already exists/.test(text)) return resolveSeed('present');
+      resolveSeed(text.trim() || `the CLI exited with code ${code}`);
+    });
+    child.stdin.end(`${c.password}\n`);
+  });
+}
+
+async function prepareDemo(m: Mesh): Promise<string[]> {
+  const sp = m.instances.find((i) => i.name === 'demo-sp');
+  const gateway = m.instances.find((i) => i.name === 'idp-gateway');
+  if (!sp || !gateway) return [];
+  if (!m.instances.some((i) => i.name === 'accounts')) {
+    return [
+      `  Demo e-service:      http://localhost:${sp.adminPort}  (no accounts service: no demo citizen)`,
+    ];
+  }
+  const seeded = await seedDemoCitizen(m);
+  const c = DEMO_CITIZEN;
+  if (seeded !== 'created' && seeded !== 'present') {
+    return [
+      `  Demo e-service:      http://localhost:${sp.adminPort}`,
+      `  The demo citizen could not be created: ${seeded}`,
+    ];
+  }
+  return [
+    `  Demo e-service:      http://localhost:${sp.adminPort}`,
+    `  Demo citizen:        ${c.email} / ${c.password}  (${c.givenName} ${c.familyName}, phone ${c.phone}; ${seeded === 'created' ? 'created now' : 'already there'})`,
+    '',
+    `Open http://localhost:${sp.adminPort}, click Log in, sign in as ${c.email} / ${c.password},`,
+    `read the SMS code at ${publicUrl(gateway) ?? 'the gateway'}/dev/sms`,
+  ];
+}
+
+function printSummary(m: Mesh, demo: readonly string[]): void {
   const width = Math.max(...m.instances.map((i) => i.label.length));
   const seconds = ((Date.now() - startedAt.getTime()) / 1000).toFixed(1);
   out('');
   out(`All ${m.instances.length} instances are ready (${seconds} s):`);
   for (const i of m.instances) {
     const http = i.httpUrl ? `   http ${i.httpUrl}` : '';
-    out(`  ${i.label.padEnd(width)}  admin ${i.adminUrl}${http}`);
+    const what = i.name === 'demo-sp' ? 'http ' : 'admin';
+    out(`  ${i.label.padEnd(width)}  ${what} ${i.adminUrl}${http}`);
   }
   const gateway = m.instances.filter((i) => i.name === 'idp-gateway').flatMap((i) => publicUrl(i) ?? []);
   const officer = m.instances
@@ -162,6 +253,7 @@ function printSummary(m: Mesh): void {
   if (officer.length > 0) out(`  Officer console:     ${officer.join('  ')}`);
   if (gateway.length > 1 || officer.length > 1)
     out('  (one URL per replica: there is no load balancer in front of them locally)');
+  for (const line of demo) out(line);
   out('');
   const logDir = m.instances[0] ? rel(dirname(m.instances[0].logFile)) : 'var/log';
   out(`Logs: ${logDir}/<name>-<i>.log (make logs). From another terminal: make status, make down.`);
@@ -175,7 +267,8 @@ async function main(): Promise<number> {
 
   const options = meshOptionsFromEnv();
   // Own process groups: Ctrl-C reaches only this launcher, which stops each instance once, in order.
-  mesh = await startMesh({ ...options, detached: true, onUnexpectedExit });
+  // The demo e-service is part of `make up` unless DEMO_SP_PORT=0.
+  mesh = await startMesh({ demoSp: true, ...options, detached: true, onUnexpectedExit });
   saveState(mesh);
   const timeout = (options.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS) / 1000;
   mesh.say(`started ${mesh.instances.length} instances; waiting up to ${timeout} s for each to be ready`);
@@ -194,7 +287,9 @@ async function main(): Promise<number> {
   }
   if (shuttingDown) return new Promise<never>(() => {});
 
-  printSummary(mesh);
+  const demo = await prepareDemo(mesh);
+  if (shuttingDown) return new Promise<never>(() => {});
+  printSummary(mesh, demo);
   const m = mesh;
   process.on('SIGUSR2', () => void restartStopped(m));
   // Supervise until a signal: with every instance dead there would be nothing left holding the

@@ -14,7 +14,11 @@ async function readiness(i: MeshInstance): Promise<{ status: number; body: Readi
   return { status: res.status, body: (await res.json()) as Readiness };
 }
 
-const DB_SERVICES: ServiceName[] = ['accounts', 'activation', 'registration-authority'];
+const DB_SERVICES: readonly string[] = [
+  'accounts',
+  'activation',
+  'registration-authority',
+] satisfies ServiceName[];
 
 /**
  * The whole mesh as separate processes on servers this suite owns (its own nats-server,

@@ -87,6 +87,10 @@ export async function startDemoSp(o: DemoSpOptions): Promise<DemoSp> {
 
   const app = express();
   app.disable('x-powered-by');
+  // For `make up`, which waits for every process it starts to answer /readyz with 200.
+  app.get('/readyz', (_req, res) => {
+    res.json({ status: 'ready', service: 'demo-sp', checks: { idpMetadata: 'ok' } });
+  });
   app.get('/', (_req, res) => {
     res.type('html')
       .send(`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Demo e-service</title></head><body><main>
