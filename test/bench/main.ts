@@ -384,6 +384,7 @@ async function main() {
   if (opts.warmupS > 0) {
     const w = await phase('warm-up', roots, opts.warmupS, 0, full);
     out(`warm-up: ${w.ok} full logins in ${w.wallS.toFixed(1)} s, ${w.failed} failed (not counted)`);
+    for (const [msg, n] of w.errors) out(`  warm-up error ×${n}: ${msg}`);
   }
   recordSteps = true;
   const fullR = await phase(

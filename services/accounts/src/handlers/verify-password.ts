@@ -110,13 +110,13 @@ export const verifyPassword = (d: Deps): RpcHandler<typeof accountsRpc.verifyPas
     // Rehash outside the transaction: a hash costs ~15 ms that the throttle row locks need not wait for.
     const rehashed = d.hasher.needsRehash(known.passwordHash) ? await d.hasher.hash(password) : undefined;
     const refusal = await d.store.transaction(async (tx) => {
-      // Checked again under the row locks: failures that raced this request may have locked the
-      // account meanwhile, and a lock refuses even the right password.
-      const raced = activeLock(
-        throttleOf(await tx.lockThrottle([keys.account, keys.address])),
-        d.loginPolicy,
-        now,
-      );
+      // Checked again: failures that raced this request may have locked the account or the address
+      // meanwhile, and a lock refuses even the right password. Only the account's row is locked, since
+      // only it is written here; locking the address row too would queue every citizen behind one
+      // NAT address one after another.
+      const accountRow = await tx.lockThrottle([keys.account]);
+      const addressRow = await d.store.readThrottle([keys.address]);
+      const raced = activeLock(throttleOf(new Map([...accountRow, ...addressRow])), d.loginPolicy, now);
       if (raced) {
         await tx.enqueue([failed('locked')]);
         return temporarilyLocked(raced, now);
