@@ -25,7 +25,8 @@ describe('login: AuthnRequest → password → SMS code → signed assertion at 
   let sp: DemoSp;
 
   before(async () => {
-    stack = await startStack();
+    // A short resend cooldown, so both the refusal and a successful resend can be tested.
+    stack = await startStack({ serviceEnv: { 'otp-sender': { OTP_RESEND_COOLDOWN_SECONDS: '2' } } });
     sp = await startDemoSp({
       idpMetadataUrl: `${stack.gatewayUrl}/saml/metadata`,
       baseUrl: `http://127.0.0.1:${stack.base + 90}`,
@@ -232,6 +233,18 @@ describe('login: AuthnRequest → password → SMS code → signed assertion at 
     expect(early.has('/login/code')).to.equal(true);
     expect(smsCount()).to.equal(first);
     expect(early.has('a little later')).to.equal(true);
+  });
+
+  it('sends a new code on "send again" after the cooldown; the new code completes the login', async () => {
+    const b = new Browser();
+    const codePage = await loginUpToCode(b, await b.go(`${sp.url}/login`));
+    const first = smsCount();
+    await new Promise((r) => setTimeout(r, 2100));
+    const resent = await b.submit(codePage, '/login/resend');
+    expect(resent.status).to.equal(200);
+    const fresh = await nthCode(first + 1);
+    const result = await acs(b, await b.submit(resent, '/login/code', { code: fresh }));
+    expect(result.has('Logged in')).to.equal(true);
   });
 
   it('gives the SP AuthnFailed after five wrong codes', async () => {
