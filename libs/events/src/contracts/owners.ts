@@ -1,0 +1,70 @@
+import { SERVICE_NAMES, type ServiceName } from './services.js';
+
+/** Who takes part in a subject: a service of the mesh, the operator CLI, or people and tooling outside it. */
+export type Party =
+  | ServiceName
+  | 'cli'
+  | 'operators'
+  /** `consume()` publishes the dead-letter event on behalf of whichever service runs the consumer. */
+  | 'any service with a durable consumer';
+
+/** An event or a job: who publishes it and who reads it (events are also kept in `IDP_EVENTS`). */
+export interface MessageOwners {
+  kind: 'message';
+  producers: readonly Party[];
+  consumers: readonly Party[];
+}
+
+/** A request: the one service whose queue group answers it, and who calls it. */
+export interface RpcOwners {
+  kind: 'rpc';
+  answeredBy: ServiceName;
+  callers: readonly Party[];
+}
+
+export type Owners = MessageOwners | RpcOwners;
+
+const message = (producers: readonly Party[], consumers: readonly Party[] = []): MessageOwners => ({
+  kind: 'message',
+  producers,
+  consumers,
+});
+const rpc = (answeredBy: ServiceName, callers: readonly Party[]): RpcOwners => ({
+  kind: 'rpc',
+  answeredBy,
+  callers,
+});
+
+/**
+ * Producers and consumers of every catalog subject, for the AsyncAPI document. Keys are an exact
+ * subject or a NATS-style prefix ending in `.>`; the exact key wins, then the longest prefix. A new
+ * subject without an entry here fails the unit tests.
+ */
+export const SUBJECT_OWNERS: Readonly<Record<string, Owners>> = {
+  'idp.account.>': message(['accounts']),
+  'idp.otp.>': message(['otp-sender']),
+  'idp.work.sms.>': message(['otp-sender'], ['otp-sender']),
+  'idp.saml.>': message(['idp-gateway']),
+  'idp.session.>': message(['idp-gateway']),
+  'idp.messaging.>': message(['any service with a durable consumer'], ['operators']),
+
+  'idp.rpc.accounts.verify_password.v1': rpc('accounts', ['idp-gateway']),
+  'idp.rpc.accounts.get_attributes.v1': rpc('accounts', ['idp-gateway']),
+  'idp.rpc.accounts.get_otp_destination.v1': rpc('accounts', ['otp-sender']),
+  'idp.rpc.accounts.create_account.v1': rpc('accounts', ['cli']),
+  'idp.rpc.otp.>': rpc('otp-sender', ['idp-gateway']),
+  ...Object.fromEntries(SERVICE_NAMES.map((s) => [`idp.rpc.${s}.status.v1`, rpc(s, ['operators'])])),
+};
+
+/** The owners entry for a subject: an exact key, else the longest matching `.>` prefix. */
+export function ownersOf(subject: string): Owners | undefined {
+  const exact = SUBJECT_OWNERS[subject];
+  if (exact) return exact;
+  let best: string | undefined;
+  for (const key of Object.keys(SUBJECT_OWNERS)) {
+    if (!key.endsWith('.>')) continue;
+    const prefix = key.slice(0, -1);
+    if (subject.startsWith(prefix) && (!best || key.length > best.length)) best = key;
+  }
+  return best ? SUBJECT_OWNERS[best] : undefined;
+}
