@@ -63,6 +63,11 @@ export function sign(xml: string, rootId: string, issuerXPath: string, signing: 
     publicCert: signing.certPem,
     signatureAlgorithm: RSA_SHA256,
     canonicalizationAlgorithm: C14N_EXC,
+    // xml-crypto would parse the certificate on every signature to build KeyInfo; ours never changes.
+    getKeyInfoContent: ({ prefix } = {}) => {
+      const p = prefix ? `${prefix}:` : '';
+      return `<${p}X509Data><${p}X509Certificate>${signing.certBase64}</${p}X509Certificate></${p}X509Data>`;
+    },
   });
   sig.addReference({
     xpath: `//*[@ID='${rootId}']`,
