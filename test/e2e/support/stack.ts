@@ -32,6 +32,29 @@ export async function startStack(
   const nats = privateNatsServer(base + 80);
   const pg = privatePostgres(base + 81);
   const redis = privateRedis(base + 82);
+  const cleanUp = async () => {
+    await Promise.allSettled([nats.destroy(), pg.destroy(), redis.destroy()]);
+    rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    return await startOn({ o, base, dir, nats, pg, redis, cleanUp });
+  } catch (err) {
+    // A mesh that failed to come up must not leave its servers running.
+    await cleanUp();
+    throw err;
+  }
+}
+
+async function startOn(x: {
+  o: Pick<MeshOptions, 'replicas' | 'serviceEnv' | 'env'>;
+  base: number;
+  dir: string;
+  nats: PrivateServer;
+  pg: PrivateServer;
+  redis: PrivateServer;
+  cleanUp: () => Promise<void>;
+}): Promise<Stack> {
+  const { o, base, dir, nats, pg, redis } = x;
   await Promise.all([nats.start(), pg.start(), redis.start()]);
   const boot = spawnSync(
     'psql',
@@ -86,8 +109,7 @@ export async function startStack(
     async close() {
       await nc.close().catch(() => undefined);
       await mesh.stop();
-      await Promise.allSettled([nats.destroy(), pg.destroy(), redis.destroy()]);
-      rmSync(dir, { recursive: true, force: true });
+      await x.cleanUp();
     },
   };
 }
