@@ -1,8 +1,7 @@
-import 'reflect-metadata';
-import { createPrivateKey, webcrypto, X509Certificate, type KeyObject } from 'node:crypto';
+import { createPrivateKey, X509Certificate, type KeyObject } from 'node:crypto';
 import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import * as x509 from '@peculiar/x509';
+import { createSelfSignedCertificate } from '@idp/x509';
 import type { Logger } from '@idp/observability';
 
 /** The IdP's signing identity. The key stays a KeyObject: signing with it skips a PEM parse per response. */
@@ -64,25 +63,11 @@ async function generate(o: {
   commonName: string;
   log: Logger;
 }): Promise<void> {
-  x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
-  const alg = {
-    name: 'RSASSA-PKCS1-v1_5',
-    hash: 'SHA-256',
-    publicExponent: new Uint8Array([1, 0, 1]),
-    modulusLength: 3072,
-  };
-  const keys = await webcrypto.subtle.generateKey(alg, true, ['sign', 'verify']);
-  const now = new Date();
-  const cert = await x509.X509CertificateGenerator.createSelfSigned({
-    serialNumber: now.getTime().toString(16),
-    name: `CN=${o.commonName} (development signing key)`,
-    notBefore: new Date(now.getTime() - 3600_000),
-    notAfter: new Date(now.getTime() + 5 * 365 * 86_400_000),
-    keys: keys as unknown as Parameters<typeof x509.X509CertificateGenerator.createSelfSigned>[0]['keys'],
-    signingAlgorithm: alg,
+  const { keyPem, certPem } = await createSelfSignedCertificate({
+    commonName: `${o.commonName} (development signing key)`,
+    rsaBits: 3072,
+    notAfter: new Date(Date.now() + 5 * 365 * 86_400_000),
   });
-  const pkcs8 = Buffer.from(await webcrypto.subtle.exportKey('pkcs8', keys.privateKey)).toString('base64');
-  const keyPem = `-----BEGIN PRIVATE KEY-----\n${pkcs8.match(/.{1,64}/g)!.join('\n')}\n-----END PRIVATE KEY-----\n`;
   await mkdir(dirname(o.keyFile), { recursive: true });
   await mkdir(dirname(o.certFile), { recursive: true });
   // Several gateway instances may start at once: exclusive create decides who writes, and the
@@ -95,7 +80,7 @@ async function generate(o: {
   }
   try {
     await writePrivate(o.keyFile, keyPem);
-    await writePrivate(o.certFile, cert.toString('pem'));
+    await writePrivate(o.certFile, certPem);
     o.log.warn(
       { keyFile: o.keyFile, certFile: o.certFile },
       'generated a DEVELOPMENT IdP signing key; production needs real key files',

@@ -1,17 +1,13 @@
 // Test-only: builds, signs and encodes SAML requests the way an SP would, and the variants attacks
 // need. Keys are made at run time, so no private key is ever committed.
-// @peculiar/x509 resolves its ASN.1 schemas through tsyringe, which needs this polyfill loaded first.
-import 'reflect-metadata';
-import { createHmac, createPrivateKey, sign, webcrypto, type KeyObject } from 'node:crypto';
+import { createHmac, sign, type KeyObject } from 'node:crypto';
 import { deflateRawSync } from 'node:zlib';
-import * as x509 from '@peculiar/x509';
+import { createSelfSignedCertificate } from '@idp/x509';
 import { SignedXml, type SignatureAlgorithm } from 'xml-crypto';
 import { DomainError } from '@idp/events';
 import type { RegisteredSp, VerifyContext } from '../types.js';
 
 export type { RegisteredSp, VerifyContext } from '../types.js';
-
-x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
 
 export const ALG = {
   rsaSha1: 'http://www.w3.org/2000/09/xmldsig#rsa-sha1',
@@ -45,41 +41,14 @@ export interface TestKeyPair {
 }
 
 /** A fresh key and self-signed certificate (RSA 2048 by default; EC P-256; or a weak RSA size). */
-export async function testKeyPair(
+export function testKeyPair(
   o: { keyType?: 'rsa' | 'ec'; rsaBits?: number; cn?: string } = {},
 ): Promise<TestKeyPair> {
-  const keyType = o.keyType ?? 'rsa';
-  const alg =
-    keyType === 'ec'
-      ? { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' }
-      : {
-          name: 'RSASSA-PKCS1-v1_5',
-          hash: 'SHA-256',
-          publicExponent: new Uint8Array([1, 0, 1]),
-          modulusLength: o.rsaBits ?? 2048,
-        };
-  const keys = await webcrypto.subtle.generateKey(alg, true, ['sign', 'verify']);
-  const notBefore = new Date(Date.now() - 3600_000);
-  const cert = await x509.X509CertificateGenerator.createSelfSigned({
-    serialNumber: '01',
-    name: `CN=${o.cn ?? 'test-only sp'}`,
-    notBefore,
-    notAfter: new Date(notBefore.getTime() + 365 * 86_400_000),
-    keys: keys as unknown as Parameters<typeof x509.X509CertificateGenerator.createSelfSigned>[0]['keys'],
-    signingAlgorithm: alg,
+  return createSelfSignedCertificate({
+    commonName: o.cn ?? 'test-only sp',
+    ...(o.keyType ? { keyType: o.keyType } : {}),
+    ...(o.rsaBits ? { rsaBits: o.rsaBits } : {}),
   });
-  const pkcs8 = Buffer.from(await webcrypto.subtle.exportKey('pkcs8', keys.privateKey));
-  const keyPem = `-----BEGIN PRIVATE KEY-----\n${pkcs8
-    .toString('base64')
-    .match(/.{1,64}/g)!
-    .join('\n')}\n-----END PRIVATE KEY-----\n`;
-  return {
-    certPem: cert.toString('pem'),
-    certBase64: cert.toString('base64'),
-    keyPem,
-    privateKey: createPrivateKey(keyPem),
-    keyType,
-  };
 }
 
 // Signing-side algorithms xml-crypto lacks (ECDSA, RSA-SHA384), so tests can produce them.
