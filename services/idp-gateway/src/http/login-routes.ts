@@ -1,24 +1,20 @@
 import { timingSafeEqual } from 'node:crypto';
-import { parse as parseCookies, serialize } from 'cookie';
 import {
   ERROR_STATUS,
   isDomainError,
   otpRpc,
   SamlAuthnRequestRejectedV1,
-  type DomainError,
+  DomainError,
   type ErrorCode,
 } from '@idp/events';
-import { express, type Express, type Request, type Response } from '@idp/web';
+import type { Express, Request, Response } from '@idp/web';
 import type { FlowDeps } from '../flow/deps.js';
 import { LoginFlow, type FlowOutcome } from '../flow/login-flow.js';
 import type { SamlRequestInput } from '../saml/verify/types.js';
 import type { LoginTransaction } from '../session/store.js';
-import { pickLang, t, type Lang, type MessageKey } from '../web/i18n.js';
+import { t, type Lang, type MessageKey } from '../web/i18n.js';
 import { renderPage } from '../web/views.js';
-
-const TX_COOKIE = 'idp_tx';
-const SESSION_COOKIE = 'idp_session';
-const LANG_COOKIE = 'idp_lang';
+import { browserState, COOKIE, formBody } from './browser-state.js';
 
 const sameToken = (a: unknown, b: string): boolean =>
   typeof a === 'string' && a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b));
@@ -41,23 +37,7 @@ const STEP_MESSAGES: Partial<Record<ErrorCode, MessageKey>> = {
  */
 export function mountLoginRoutes(app: Express, d: FlowDeps): void {
   const flow = new LoginFlow(d);
-  const form = express.urlencoded({ extended: false, limit: '256kb', parameterLimit: 20 });
-  const cookie = (name: string, value: string, maxAgeSeconds?: number) =>
-    serialize(name, value, {
-      httpOnly: true,
-      secure: d.secureCookies,
-      // Lax: the SP's cross-site POST is answered with a redirect to our own GET, which carries it.
-      sameSite: 'lax',
-      path: '/',
-      ...(maxAgeSeconds !== undefined ? { maxAge: maxAgeSeconds } : {}),
-    });
-  const cookiesOf = (req: Request) => parseCookies(req.headers.cookie ?? '');
-  const langOf = (req: Request): Lang =>
-    pickLang({
-      query: req.query.lang,
-      cookie: cookiesOf(req)[LANG_COOKIE],
-      acceptLanguage: req.headers['accept-language'],
-    });
+  const browser = browserState(d.secureCookies);
 
   const showError = (req: Request, res: Response, err: DomainError | Error, lang: Lang) => {
     const code = isDomainError(err) ? err.code : 'rpc.internal';
@@ -77,12 +57,12 @@ export function mountLoginRoutes(app: Express, d: FlowDeps): void {
 
   const deliver = (res: Response, outcome: FlowOutcome, lang: Lang) => {
     if (outcome.kind === 'login_page') {
-      res.setHeader('set-cookie', cookie(TX_COOKIE, outcome.tx.id));
+      res.setHeader('set-cookie', browser.cookie(COOKIE.tx, outcome.tx.id));
       res.redirect(303, '/login');
       return;
     }
-    if (outcome.session) res.append('set-cookie', cookie(SESSION_COOKIE, outcome.session.id));
-    res.append('set-cookie', cookie(TX_COOKIE, '', 0));
+    if (outcome.session) res.append('set-cookie', browser.cookie(COOKIE.session, outcome.session.id));
+    res.append('set-cookie', browser.cookie(COOKIE.tx, '', 0));
     res
       .status(200)
       .type('html')
@@ -98,7 +78,7 @@ export function mountLoginRoutes(app: Express, d: FlowDeps): void {
   };
 
   const sso = async (req: Request, res: Response, input: SamlRequestInput) => {
-    const lang = langOf(req);
+    const lang = browser.lang(req);
     let verified;
     try {
       verified = await d.verifyAuthnRequest(input);
@@ -120,7 +100,7 @@ export function mountLoginRoutes(app: Express, d: FlowDeps): void {
       showError(req, res, err as Error, lang);
       return;
     }
-    const sessionId = cookiesOf(req)[SESSION_COOKIE];
+    const sessionId = browser.read(req, COOKIE.session);
     const session = sessionId ? await d.store.getSession(sessionId, d.now()) : undefined;
     deliver(res, await flow.start(verified, session, lang, req.correlationId), lang);
   };
@@ -132,7 +112,7 @@ export function mountLoginRoutes(app: Express, d: FlowDeps): void {
       rawQuery: req.originalUrl.includes('?') ? req.originalUrl.slice(req.originalUrl.indexOf('?') + 1) : '',
     }).catch(next);
   });
-  app.post('/saml/sso', form, (req, res, next) => {
+  app.post('/saml/sso', formBody, (req, res, next) => {
     const body = req.body as Record<string, unknown>;
     const input: SamlRequestInput = {
       binding: 'post',
@@ -144,17 +124,15 @@ export function mountLoginRoutes(app: Express, d: FlowDeps): void {
 
   /** The transaction this browser is in, checked against the form's CSRF token for posts. */
   const transaction = async (req: Request, checkCsrf: boolean): Promise<LoginTransaction> => {
-    const id = cookiesOf(req)[TX_COOKIE];
+    const id = browser.read(req, COOKIE.tx);
     const tx = id ? await d.store.getTransaction(id) : undefined;
     if (!tx)
-      throw Object.assign(new Error('no login in progress'), {
-        code: 'saml.login_transaction_not_found' as const,
-        kind: 'not_found' as const,
+      throw new DomainError('not_found', 'saml.login_transaction_not_found', {
+        message: 'no login in progress',
       });
     if (checkCsrf && !sameToken((req.body as Record<string, unknown>).csrf, tx.csrfToken)) {
-      throw Object.assign(new Error('csrf token mismatch'), {
-        code: 'saml.csrf_token_invalid' as const,
-        kind: 'permission_denied' as const,
+      throw new DomainError('permission_denied', 'saml.csrf_token_invalid', {
+        message: 'csrf token mismatch',
       });
     }
     return tx;
@@ -206,35 +184,20 @@ export function mountLoginRoutes(app: Express, d: FlowDeps): void {
     checkCsrf: boolean,
   ) =>
     [
-      form,
+      formBody,
       (req: Request, res: Response, next: (err?: unknown) => void) => {
-        const lang = langOf(req);
+        const lang = browser.lang(req);
         if (typeof req.query.lang === 'string' && (req.query.lang === 'sl' || req.query.lang === 'en')) {
-          res.append(
-            'set-cookie',
-            serialize(LANG_COOKIE, req.query.lang, {
-              path: '/',
-              sameSite: 'lax',
-              maxAge: 365 * 86_400,
-              secure: d.secureCookies,
-            }),
-          );
+          res.append('set-cookie', browser.langCookie(req.query.lang));
         }
         transaction(req, checkCsrf)
           .then((tx) => handler(req, res, tx, lang))
           .catch((err: unknown) => {
-            const e = err as { code?: string; kind?: string };
-            if (e.code === 'saml.login_transaction_not_found' || e.code === 'saml.csrf_token_invalid') {
-              res
-                .status(e.kind === 'not_found' ? 404 : 403)
-                .type('html')
-                .send(
-                  renderPage('error', lang, {
-                    message: t(lang, 'errorBody'),
-                    code: e.code,
-                    correlationId: req.correlationId,
-                  }),
-                );
+            if (
+              isDomainError(err) &&
+              (err.code === 'saml.login_transaction_not_found' || err.code === 'saml.csrf_token_invalid')
+            ) {
+              showError(req, res, err, lang);
               return;
             }
             next(err);

@@ -1,8 +1,7 @@
-import { parse as parseCookies, serialize } from 'cookie';
 import { ERROR_STATUS, isDomainError, SamlSessionEndedV1, type Publisher } from '@idp/events';
 import type { Logger } from '@idp/observability';
 import type { RegisteredSp, SpRegistry } from '@idp/saml';
-import { express, type Express, type Request, type Response } from '@idp/web';
+import type { Express, Request, Response } from '@idp/web';
 import type { SigningIdentity } from '../saml/keys.js';
 import {
   buildLogoutRequest,
@@ -15,13 +14,11 @@ import {
 import { readLogoutResponse, type SamlResponseInput } from '../saml/verify/read-logout-response.js';
 import type { SamlRequestInput, VerifiedLogoutRequest } from '../saml/verify/types.js';
 import { newToken, type SessionParticipant, type SessionStore } from '../session/store.js';
-import { pickLang, t, type Lang } from '../web/i18n.js';
+import { t } from '../web/i18n.js';
 import { renderPage } from '../web/views.js';
+import { browserState, COOKIE, formBody } from './browser-state.js';
 
-const SESSION_COOKIE = 'idp_session';
-const LANG_COOKIE = 'idp_lang';
 /** Names the propagation chain in progress, as a fallback for an SP that drops RelayState. */
-const CHAIN_COOKIE = 'idp_slo';
 const SUCCESS = 'urn:oasis:names:tc:SAML:2.0:status:Success';
 /** A POSTed LogoutRequest waits this long for the browser's GET that carries the session cookie. */
 const RESUME_TTL_MS = 2 * 60_000;
@@ -85,22 +82,7 @@ function sloService(sp: RegisteredSp | undefined, preferred?: LogoutBinding) {
  * that could not be reached or did not answer with a matching Success → Success/PartialLogout.
  */
 export function mountSloRoutes(app: Express, d: SloDeps): void {
-  const form = express.urlencoded({ extended: false, limit: '256kb', parameterLimit: 20 });
-  const cookie = (name: string, value: string, maxAgeSeconds?: number) =>
-    serialize(name, value, {
-      httpOnly: true,
-      secure: d.secureCookies,
-      sameSite: 'lax',
-      path: '/',
-      ...(maxAgeSeconds !== undefined ? { maxAge: maxAgeSeconds } : {}),
-    });
-  const cookiesOf = (req: Request) => parseCookies(req.headers.cookie ?? '');
-  const langOf = (req: Request): Lang =>
-    pickLang({
-      query: req.query.lang,
-      cookie: cookiesOf(req)[LANG_COOKIE],
-      acceptLanguage: req.headers['accept-language'],
-    });
+  const browser = browserState(d.secureCookies);
 
   const errorPage = (req: Request, res: Response, status: number, code: string) =>
     res
@@ -108,8 +90,8 @@ export function mountSloRoutes(app: Express, d: SloDeps): void {
       .type('html')
       .set('cache-control', 'no-store')
       .send(
-        renderPage('error', langOf(req), {
-          message: t(langOf(req), status >= 500 ? 'unavailable' : 'errorBody'),
+        renderPage('error', browser.lang(req), {
+          message: t(browser.lang(req), status >= 500 ? 'unavailable' : 'errorBody'),
           code,
           correlationId: req.correlationId,
         }),
@@ -120,7 +102,7 @@ export function mountSloRoutes(app: Express, d: SloDeps): void {
       .status(200)
       .type('html')
       .set('cache-control', 'no-store')
-      .send(renderPage('logged-out', langOf(req), {}));
+      .send(renderPage('logged-out', browser.lang(req), {}));
 
   const send = (req: Request, res: Response, out: OutgoingMessage) => {
     res.set('cache-control', 'no-store');
@@ -132,7 +114,7 @@ export function mountSloRoutes(app: Express, d: SloDeps): void {
       .status(200)
       .type('html')
       .send(
-        renderPage('post', langOf(req), {
+        renderPage('post', browser.lang(req), {
           action: out.action,
           field: out.field,
           value: out.value,
@@ -189,7 +171,7 @@ export function mountSloRoutes(app: Express, d: SloDeps): void {
       });
       chain.current = { spEntityId: p.spEntityId, requestId: message.id };
       await d.store.putLogoutState(`chain:${chain.id}`, chain, CHAIN_TTL_MS);
-      res.append('set-cookie', cookie(CHAIN_COOKIE, chain.id));
+      res.append('set-cookie', browser.cookie(COOKIE.sloChain, chain.id));
       send(
         req,
         res,
@@ -205,7 +187,7 @@ export function mountSloRoutes(app: Express, d: SloDeps): void {
       return;
     }
     await d.store.takeLogoutState(`chain:${chain.id}`);
-    res.append('set-cookie', cookie(CHAIN_COOKIE, '', 0));
+    res.append('set-cookie', browser.cookie(COOKIE.sloChain, '', 0));
     answerRequester(
       req,
       res,
@@ -217,10 +199,10 @@ export function mountSloRoutes(app: Express, d: SloDeps): void {
   /** A verified LogoutRequest, in a request that carries the browser's cookies. */
   const logout = async (req: Request, res: Response, r: AcceptedLogoutRequest) => {
     const now = d.now();
-    const sessionId = cookiesOf(req)[SESSION_COOKIE];
+    const sessionId = browser.read(req, COOKIE.session);
     const session = sessionId ? await d.store.getSession(sessionId, now) : undefined;
     if (!session) {
-      if (sessionId) res.append('set-cookie', cookie(SESSION_COOKIE, '', 0));
+      if (sessionId) res.append('set-cookie', browser.cookie(COOKIE.session, '', 0));
       req.log.info({ spEntityId: r.spEntityId }, 'LogoutRequest without an SSO session: already logged out');
       answerRequester(req, res, r, { top: 'Success' });
       return;
@@ -236,7 +218,7 @@ export function mountSloRoutes(app: Express, d: SloDeps): void {
       return;
     }
     await d.store.deleteSession(session.id);
-    res.append('set-cookie', cookie(SESSION_COOKIE, '', 0));
+    res.append('set-cookie', browser.cookie(COOKIE.session, '', 0));
     await d.publisher.publish(
       SamlSessionEndedV1,
       {
@@ -294,7 +276,7 @@ export function mountSloRoutes(app: Express, d: SloDeps): void {
     input: SamlResponseInput,
     rawRelayState?: string,
   ) => {
-    const chainId = rawRelayState ?? cookiesOf(req)[CHAIN_COOKIE];
+    const chainId = rawRelayState ?? browser.read(req, COOKIE.sloChain);
     const chain = chainId ? await d.store.getLogoutState<LogoutChain>(`chain:${chainId}`) : undefined;
     if (!chain) {
       errorPage(req, res, 400, 'saml.logout_not_in_progress');
@@ -343,7 +325,7 @@ export function mountSloRoutes(app: Express, d: SloDeps): void {
     run().catch(next);
   });
 
-  app.post('/saml/slo', form, (req, res, next) => {
+  app.post('/saml/slo', formBody, (req, res, next) => {
     const body = req.body as Record<string, unknown>;
     const relayState = typeof body.RelayState === 'string' ? body.RelayState : undefined;
     const run = async () => {
