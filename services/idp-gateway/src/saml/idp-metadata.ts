@@ -1,16 +1,11 @@
 import { BINDING, NAMEID_FORMAT } from '@idp/saml';
+import { escapeXml } from './response/build-response.js';
 
 export interface IdpEndpoints {
   entityId: string;
   ssoUrl: string;
   sloUrl: string;
 }
-
-const escapeXml = (s: string) =>
-  s.replace(
-    /[<>&"']/g,
-    (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[c]!,
-  );
 
 /**
  * The IdP's SAML metadata. Built from fixed parts so it is byte-identical across restarts and
