@@ -19,6 +19,7 @@ import { SessionStore } from './session/store.js';
 import { mountLoginRoutes } from './http/login-routes.js';
 import { devSmsRoute } from './http/dev-sms.js';
 import { mountSloRoutes } from './http/slo-routes.js';
+import type { FlowDeps } from './flow/deps.js';
 import { STATIC_DIR } from './web/views.js';
 
 runMain(async () => {
@@ -69,7 +70,7 @@ runMain(async () => {
   const app = createWebApp({ log: rt.log, trustProxy: config.TRUST_PROXY ? 'loopback' : undefined });
   app.use('/static', express.static(STATIC_DIR, { maxAge: '1h', index: false }));
   app.get('/', homeRoute());
-  mountLoginRoutes(app, {
+  const deps: FlowDeps = {
     store,
     rpc: rt.rpc,
     publisher: rt.publisher,
@@ -90,18 +91,9 @@ runMain(async () => {
         ((URL.canParse(entityId) ? new URL(entityId).hostname : '') || entityId)
       );
     },
-  });
-  mountSloRoutes(app, {
-    store,
-    publisher: rt.publisher,
-    registry,
-    signing,
-    idpEntityId: endpoints.entityId,
-    verifyLogoutRequest: (input) => verifyLogoutRequest(input, verifyContext),
-    now: () => new Date(),
-    log: rt.log,
-    secureCookies: config.COOKIE_SECURE,
-  });
+  };
+  mountLoginRoutes(app, deps);
+  mountSloRoutes(app, { ...deps, verifyLogoutRequest: (input) => verifyLogoutRequest(input, verifyContext) });
   if (config.IDP_ENV === 'development') app.get('/dev/sms', devSmsRoute(rt.rpc));
   app.get(
     '/saml/metadata',

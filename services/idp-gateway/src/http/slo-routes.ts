@@ -1,8 +1,6 @@
-import { ERROR_STATUS, isDomainError, SamlSessionEndedV1, type Publisher } from '@idp/events';
-import type { Logger } from '@idp/observability';
-import type { RegisteredSp, SpRegistry } from '@idp/saml';
+import { ERROR_STATUS, isDomainError, SamlSessionEndedV1 } from '@idp/events';
+import type { RegisteredSp } from '@idp/saml';
 import type { Express, Request, Response } from '@idp/web';
-import type { SigningIdentity } from '../saml/keys.js';
 import {
   buildLogoutRequest,
   buildLogoutResponse,
@@ -13,9 +11,10 @@ import {
 } from '../saml/response/build-logout.js';
 import { readLogoutResponse, type SamlResponseInput } from '../saml/verify/read-logout-response.js';
 import type { SamlRequestInput, VerifiedLogoutRequest } from '../saml/verify/types.js';
-import { newToken, type SessionParticipant, type SessionStore } from '../session/store.js';
+import { newToken, type SessionParticipant } from '../session/store.js';
 import { t } from '../web/i18n.js';
 import { renderPage } from '../web/views.js';
+import type { FlowDeps } from '../flow/deps.js';
 import { browserState, COOKIE, formBody } from './browser-state.js';
 
 /** Names the propagation chain in progress, as a fallback for an SP that drops RelayState. */
@@ -25,17 +24,13 @@ const RESUME_TTL_MS = 2 * 60_000;
 /** How long one SP may take to answer its LogoutRequest before the chain is forgotten. */
 const CHAIN_TTL_MS = 5 * 60_000;
 
-export interface SloDeps {
-  store: SessionStore;
-  publisher: Publisher;
-  registry: SpRegistry;
-  signing: SigningIdentity;
-  idpEntityId: string;
+/** The login flow's dependencies that logout shares, plus the LogoutRequest verifier. */
+export type SloDeps = Pick<
+  FlowDeps,
+  'store' | 'publisher' | 'registry' | 'signing' | 'idpEntityId' | 'now' | 'log' | 'secureCookies'
+> & {
   verifyLogoutRequest(input: SamlRequestInput): Promise<VerifiedLogoutRequest>;
-  now(): Date;
-  log: Logger;
-  secureCookies: boolean;
-}
+};
 
 /** The parts of a verified LogoutRequest that outlive the HTTP request (stored as JSON). */
 interface AcceptedLogoutRequest {
