@@ -12,12 +12,12 @@
  *    BENCH_MICRO=0, BENCH_SIGNED_REQUESTS=0, BENCH_DISTINCT_ADDRESSES=1)
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
-import { join, relative } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
-import { accountsRpc, createRpcClient } from '@idp/events';
+import { SERVICE_NAMES, accountsRpc, createRpcClient, type ServiceName } from '@idp/events';
 import { selfSignedCertificate, waitFor } from '@idp/testing';
 import { REPO_ROOT } from '../../infra/dev/mesh.js';
 import { Browser } from '../e2e/support/browser.js';
@@ -40,6 +40,7 @@ const { values: flags } = parseArgs({
     'no-micro': { type: 'boolean' },
     'unsigned-requests': { type: 'boolean' },
     'distinct-addresses': { type: 'boolean' },
+    'cpu-prof': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   },
 });
@@ -73,6 +74,7 @@ const opts = {
   /** Each virtual user its own client address (X-Forwarded-For, gateway TRUST_PROXY=true). */
   distinctAddresses:
     !!flags['distinct-addresses'] || ['1', 'true'].includes(process.env.BENCH_DISTINCT_ADDRESSES ?? ''),
+  cpuProfDir: flags['cpu-prof'] ?? process.env.BENCH_CPU_PROF,
 };
 
 /** A browser behind its own address, as the gateway sees it through a trusted proxy. */
@@ -266,6 +268,25 @@ function micro(file: string, args: string[] = []): Promise<string> {
   });
 }
 
+/** Each service run from its build, as the mesh does, with V8's sampling profiler writing into `dir`. */
+function profiledCommands(dir: string): Partial<Record<ServiceName, string[]>> {
+  const abs = resolve(dir);
+  mkdirSync(abs, { recursive: true });
+  return Object.fromEntries(
+    SERVICE_NAMES.map((name) => [
+      name,
+      [
+        process.execPath,
+        '--enable-source-maps',
+        '--cpu-prof',
+        '--cpu-prof-dir',
+        abs,
+        `services/${name}/dist/main.js`,
+      ],
+    ]),
+  );
+}
+
 // --- main ----------------------------------------------------------------------------------------
 
 async function main() {
@@ -295,6 +316,7 @@ async function main() {
 
   const tSetup = performance.now();
   stack = await startStack({
+    ...(opts.cpuProfDir ? { command: profiledCommands(opts.cpuProfDir) } : {}),
     serviceEnv: {
       // The SMS-pumping caps would stop a benchmark after 10 logins per phone; lift them here only.
       'otp-sender': { OTP_PHONE_HOURLY_CAP: '1000000', OTP_PREFIX_HOURLY_CAP: '1000000' },

@@ -129,11 +129,11 @@ export function startOutboxRelay(o: OutboxRelayOptions): OutboxRelay {
     }
     let broken: unknown;
     try {
-      await client.query('BEGIN');
-      const lock = await client.query<{ locked: boolean }>(
-        'SELECT pg_try_advisory_xact_lock($1::bigint) AS locked',
-        [lockKey],
-      );
+      // One round trip for both: per published event the relay's round trips, not its queries, cost.
+      // Simple-query protocol (no parameters), so the key is inlined; it is a number we computed.
+      const [, lock] = (await client.query(
+        `BEGIN; SELECT pg_try_advisory_xact_lock(${lockKey}::bigint) AS locked`,
+      )) as unknown as [pg.QueryResult, pg.QueryResult<{ locked: boolean }>];
       if (!lock.rows[0]?.locked) {
         await client.query('ROLLBACK');
         return { locked: false, fetched: 0, published: 0, failed: false };
@@ -161,10 +161,12 @@ export function startOutboxRelay(o: OutboxRelayOptions): OutboxRelay {
           break;
         }
       }
-      if (sent.length) {
-        await client.query(`UPDATE ${table} SET published_at = now() WHERE seq = ANY($1::bigint[])`, [sent]);
-      }
-      await client.query('COMMIT');
+      // seq values are bigints read back from the table: digits only, safe to inline.
+      await client.query(
+        sent.length
+          ? `UPDATE ${table} SET published_at = now() WHERE seq = ANY('{${sent.join(',')}}'::bigint[]); COMMIT`
+          : 'COMMIT',
+      );
       metrics.published.inc(labels, sent.length);
       return { locked: true, fetched: rows.length, published: sent.length, failed };
     } catch (err) {
@@ -192,15 +194,19 @@ export function startOutboxRelay(o: OutboxRelayOptions): OutboxRelay {
   const drain = async (): Promise<{ published: number; failed: boolean }> => {
     let published = 0;
     let failed = false;
+    let drainedEmpty = false;
     try {
       for (;;) {
         const r = await batch();
         published += r.published;
         if (r.failed) failed = true;
+        if (r.locked && !r.failed && r.fetched < batchSize) drainedEmpty = true;
         if (!r.locked || r.failed || r.fetched < batchSize || stopped) break;
       }
     } finally {
-      await updatePending();
+      // A full pass that ended on a short batch saw the outbox empty: no count query needed.
+      if (drainedEmpty) metrics.pending.set(labels, 0);
+      else await updatePending();
     }
     return { published, failed };
   };

@@ -44,6 +44,13 @@ export interface NewPhoneRow {
   createdAt: Date;
 }
 
+export interface LoginLookup {
+  account: AccountRecord | undefined;
+  /** The account's smsPASS phone (see `findVerifiedPhone`), when it has one. */
+  verifiedPhone: string | undefined;
+  throttle: Map<string, ThrottleEntry>;
+}
+
 /** Reads outside a transaction. */
 export interface AccountStore {
   findByEmail(email: string): Promise<AccountRecord | undefined>;
@@ -52,6 +59,15 @@ export interface AccountStore {
   findVerifiedPhone(accountId: string): Promise<string | undefined>;
   /** Throttle entries by key, as committed (no lock); missing keys are absent from the map. */
   readThrottle(keys: readonly string[]): Promise<Map<string, ThrottleEntry>>;
+  /**
+   * What a password check reads, in one round trip: the account with that e-mail, its smsPASS phone,
+   * and the committed throttle entries of the account (`accountKeyOf(id)`), of the name when no
+   * account has it, and of the client address.
+   */
+  findForLogin(
+    email: string,
+    keys: { accountKeyPrefix: string; nameKey: string; addressKey: string },
+  ): Promise<LoginLookup>;
   /** Runs `work` in one transaction: its writes and its events commit together or not at all. */
   transaction<T>(work: (tx: AccountTransaction) => Promise<T>): Promise<T>;
   /** Deletes throttle rows that expired before `now`; returns how many. */
@@ -68,6 +84,11 @@ export interface AccountTransaction {
    * on one key are counted one after the other and none is lost.
    */
   lockThrottle(keys: readonly string[]): Promise<Map<string, ThrottleEntry>>;
+  /**
+   * Locks the throttle row of `lockKey` until commit, if it exists, and reads it together with the
+   * committed row of `readKey` (unlocked), in one statement.
+   */
+  lockOneThrottle(lockKey: string, readKey: string): Promise<Map<string, ThrottleEntry>>;
   saveThrottle(key: string, entry: ThrottleEntry, expiresAt: Date): Promise<void>;
   clearThrottle(key: string): Promise<void>;
   /** Adds events to the outbox, published once the transaction commits. */

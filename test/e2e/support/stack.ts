@@ -25,7 +25,7 @@ export interface Stack {
  * ports), so a suite can stop and restart them and never touches a developer's data.
  */
 export async function startStack(
-  o: Pick<MeshOptions, 'replicas' | 'serviceEnv' | 'env'> = {},
+  o: Pick<MeshOptions, 'replicas' | 'serviceEnv' | 'env' | 'command'> = {},
 ): Promise<Stack> {
   const base = 20_000 + 100 * Math.floor(Math.random() * 90);
   const dir = mkdtempSync(join(tmpdir(), 'idp-e2e-'));
@@ -46,7 +46,7 @@ export async function startStack(
 }
 
 async function startOn(x: {
-  o: Pick<MeshOptions, 'replicas' | 'serviceEnv' | 'env'>;
+  o: Pick<MeshOptions, 'replicas' | 'serviceEnv' | 'env' | 'command'>;
   base: number;
   dir: string;
   nats: PrivateServer;

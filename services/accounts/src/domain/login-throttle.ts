@@ -45,9 +45,20 @@ export function loginThrottleKeys(o: {
   email: string;
   clientAddress: string;
 }): LoginThrottleKeys {
+  const c = throttleKeyCandidates(o);
+  return { account: o.accountId ? `${c.accountKeyPrefix}${o.accountId}` : c.nameKey, address: c.addressKey };
+}
+
+/** The keys an attempt may count against before it is known whether the account exists. */
+export function throttleKeyCandidates(o: { email: string; clientAddress: string }): {
+  accountKeyPrefix: string;
+  nameKey: string;
+  addressKey: string;
+} {
   return {
-    account: o.accountId ? `account:${o.accountId}` : `name:${digest(o.email)}`,
-    address: `address:${digest(clientAddressBucket(o.clientAddress))}`,
+    accountKeyPrefix: 'account:',
+    nameKey: `name:${digest(o.email)}`,
+    addressKey: `address:${digest(clientAddressBucket(o.clientAddress))}`,
   };
 }
 

@@ -13,6 +13,7 @@ import {
   failLogin,
   loginThrottleKeys,
   retryAfterSeconds,
+  throttleKeyCandidates,
   type LoginThrottle,
 } from '../domain/login-throttle.js';
 import { normalizePassword } from '../domain/password.js';
@@ -41,7 +42,11 @@ const temporarilyLocked = (until: Date, now: Date) =>
 export const verifyPassword = (d: Deps): RpcHandler<typeof accountsRpc.verifyPassword> =>
   rpcHandler(accountsRpc.verifyPassword, async (req, ctx) => {
     const now = d.clock.now();
-    const account = await d.store.findByEmail(req.email);
+    const found = await d.store.findForLogin(
+      req.email,
+      throttleKeyCandidates({ email: req.email, clientAddress: req.clientAddress }),
+    );
+    const account = found.account;
     const keys = loginThrottleKeys({
       accountId: account?.id,
       email: req.email,
@@ -63,11 +68,7 @@ export const verifyPassword = (d: Deps): RpcHandler<typeof accountsRpc.verifyPas
       );
 
     // Locked: refuse without hashing, so a locked-out attacker cannot keep the CPU busy either.
-    const lock = activeLock(
-      throttleOf(await d.store.readThrottle([keys.account, keys.address])),
-      d.loginPolicy,
-      now,
-    );
+    const lock = activeLock(throttleOf(found.throttle), d.loginPolicy, now);
     if (lock) {
       await d.store.transaction((tx) => tx.enqueue([failed('locked')]));
       throw temporarilyLocked(lock, now);
@@ -114,9 +115,10 @@ export const verifyPassword = (d: Deps): RpcHandler<typeof accountsRpc.verifyPas
       // meanwhile, and a lock refuses even the right password. Only the account's row is locked, since
       // only it is written here; locking the address row too would queue every citizen behind one
       // NAT address one after another.
-      const accountRow = await tx.lockThrottle([keys.account]);
-      const addressRow = await d.store.readThrottle([keys.address]);
-      const raced = activeLock(throttleOf(new Map([...accountRow, ...addressRow])), d.loginPolicy, now);
+      // No empty row is created to lock: when there is none, no failure has been counted yet, so this
+      // check comes before any racing failure, exactly as if it had waited on a row lock.
+      const rows = await tx.lockOneThrottle(keys.account, keys.address);
+      const raced = activeLock(throttleOf(rows), d.loginPolicy, now);
       if (raced) {
         await tx.enqueue([failed('locked')]);
         return temporarilyLocked(raced, now);
@@ -127,7 +129,7 @@ export const verifyPassword = (d: Deps): RpcHandler<typeof accountsRpc.verifyPas
       }
       // The account's count starts again; the address's does not, or an attacker could reset
       // their budget by logging in to an account of their own between guesses.
-      await tx.clearThrottle(keys.account);
+      if (rows.has(keys.account)) await tx.clearThrottle(keys.account);
       if (rehashed) await tx.updatePasswordHash(known.id, rehashed, now);
       await tx.enqueue([
         d.event(
@@ -144,7 +146,7 @@ export const verifyPassword = (d: Deps): RpcHandler<typeof accountsRpc.verifyPas
     });
     if (refusal) throw refusal;
 
-    const phone = known.smsPass === 'active' ? await d.store.findVerifiedPhone(known.id) : undefined;
+    const phone = known.smsPass === 'active' ? found.verifiedPhone : undefined;
     return { accountId: known.id, smsPass: known.smsPass, ...(phone ? { phoneHint: maskPhone(phone) } : {}) };
   });
 

@@ -172,22 +172,13 @@ export class LoginFlow {
     methods: SsoSession['methods'],
   ): Promise<FlowOutcome> {
     const now = this.d.now();
-    const session = await this.d.store.createSession(
+    // Stored once, with the assertion's participant, in the round trip that ends the transaction.
+    const session = this.d.store.newSession(
       { accountId, loa, methods, authnInstant: now.toISOString() },
       now,
     );
-    await this.d.publisher.publish(
-      SamlSessionStartedV1,
-      {
-        aggregate: { type: 'account', id: accountId },
-        actor: { kind: 'user', id: accountId },
-        data: { sessionId: session.id, accountId, level: loa, methods },
-      },
-      { correlationId: tx.id },
-    );
-    await this.d.store.deleteTransaction(tx.id);
     const sp = this.registered(tx.spEntityId);
-    return this.issue(sp, tx, session, false, tx.id);
+    return this.issue(sp, tx, session, false, tx.id, tx.id);
   }
 
   private async issue(
@@ -201,6 +192,8 @@ export class LoginFlow {
     session: SsoSession,
     reused: boolean,
     correlationId: string,
+    /** A new login: the session is stored for the first time and this transaction ends with it. */
+    endsTransaction?: string,
   ): Promise<FlowOutcome> {
     const now = this.d.now();
     const { attributes } = await this.d.rpc.call(
@@ -246,7 +239,23 @@ export class LoginFlow {
         ...(slo ? { sloUrl: slo.url } : {}),
       },
     ];
-    await this.d.store.putSession(session, now);
+    await this.d.store.putSession(session, now, endsTransaction);
+    if (endsTransaction !== undefined) {
+      await this.d.publisher.publish(
+        SamlSessionStartedV1,
+        {
+          aggregate: { type: 'account', id: session.accountId },
+          actor: { kind: 'user', id: session.accountId },
+          data: {
+            sessionId: session.id,
+            accountId: session.accountId,
+            level: session.loa,
+            methods: session.methods,
+          },
+        },
+        { correlationId },
+      );
+    }
     await this.d.publisher.publish(
       SamlAssertionIssuedV1,
       {

@@ -103,16 +103,21 @@ export class SessionStore {
     await this.run(() => this.redis.del(`tx:${id}`));
   }
 
-  async createSession(
-    s: Omit<SsoSession, 'id' | 'expiresAt' | 'participants'>,
-    now: Date,
-  ): Promise<SsoSession> {
-    const session: SsoSession = {
+  /** A new session, not yet stored: `putSession` stores it once the assertion is ready. */
+  newSession(s: Omit<SsoSession, 'id' | 'expiresAt' | 'participants'>, now: Date): SsoSession {
+    return {
       ...s,
       id: newToken(),
       expiresAt: new Date(now.getTime() + this.o.sessionAbsoluteMs).toISOString(),
       participants: [],
     };
+  }
+
+  async createSession(
+    s: Omit<SsoSession, 'id' | 'expiresAt' | 'participants'>,
+    now: Date,
+  ): Promise<SsoSession> {
+    const session = this.newSession(s, now);
     await this.putSession(session, now);
     return session;
   }
@@ -132,10 +137,23 @@ export class SessionStore {
     });
   }
 
-  async putSession(session: SsoSession, now: Date): Promise<void> {
-    await this.run(() =>
-      this.redis.set(`sess:${session.id}`, JSON.stringify(session), 'PX', this.idleTtl(session, now)),
-    );
+  /** Stores the session; with `endTransaction`, deletes that login transaction in the same round trip. */
+  async putSession(session: SsoSession, now: Date, endTransaction?: string): Promise<void> {
+    const value = JSON.stringify(session);
+    const ttl = this.idleTtl(session, now);
+    await this.run(async () => {
+      if (endTransaction === undefined) {
+        await this.redis.set(`sess:${session.id}`, value, 'PX', ttl);
+        return;
+      }
+      const results = await this.redis
+        .multi()
+        .set(`sess:${session.id}`, value, 'PX', ttl)
+        .del(`tx:${endTransaction}`)
+        .exec();
+      const failed = results?.find(([err]) => err);
+      if (!results || failed) throw failed?.[0] ?? new Error('redis MULTI aborted');
+    });
   }
 
   async deleteSession(id: string): Promise<void> {

@@ -46,11 +46,14 @@ const toRecord = (r: AccountRow): AccountRecord => ({
   suspendedAt: r.suspended_at,
 });
 
-const toEntry = (r: {
+interface ThrottleRow {
+  key: string;
   failures: number;
   window_started_at: Date;
   locked_until: Date | null;
-}): ThrottleEntry => ({
+}
+
+const toEntry = (r: Omit<ThrottleRow, 'key'>): ThrottleEntry => ({
   failures: r.failures,
   windowStartedAt: r.window_started_at,
   lockedUntil: r.locked_until,
@@ -140,6 +143,21 @@ function transactionPort(trx: Transaction<AccountsTables>): AccountTransaction {
       return new Map(rows.map((r) => [r.key, toEntry(r)]));
     },
 
+    async lockOneThrottle(lockKey, readKey) {
+      // FOR UPDATE in a CTE: only the first row is locked, so citizens behind one NAT address are not
+      // queued one after another on the address row.
+      const { rows } = await sql<ThrottleRow>`
+        WITH locked AS (
+          SELECT key, failures, window_started_at, locked_until FROM login_throttle
+          WHERE key = ${lockKey} FOR UPDATE
+        )
+        SELECT * FROM locked
+        UNION ALL
+        SELECT key, failures, window_started_at, locked_until FROM login_throttle WHERE key = ${readKey}
+      `.execute(trx);
+      return new Map(rows.map((r) => [r.key, toEntry(r)]));
+    },
+
     async saveThrottle(key, entry, expiresAt) {
       await trx
         .updateTable('login_throttle')
@@ -185,6 +203,43 @@ export function createPostgresAccountStore(db: Db): AccountStore {
         .limit(1)
         .executeTakeFirst();
       return row?.e164;
+    },
+
+    async findForLogin(email, keys) {
+      // One round trip instead of three (account, phone, throttle): each costs more than the query.
+      const { rows } = await sql<
+        ({ kind: 'account'; phone: string | null } & AccountRow) | ({ kind: 'throttle' } & ThrottleRow)
+      >`
+        WITH a AS (
+          SELECT id, email, password_hash, given_name, family_name, tax_number,
+                 to_char(birth_date, 'YYYY-MM-DD') AS birth_date, sms_pass, suspended_at
+          FROM accounts WHERE email = ${email}
+        )
+        SELECT 'account' AS kind, a.*, (
+          SELECT e164 FROM phones
+          WHERE account_id = a.id AND verified_at IS NOT NULL
+          ORDER BY verified_at, id LIMIT 1
+        ) AS phone, NULL::int AS failures, NULL::timestamptz AS window_started_at,
+          NULL::timestamptz AS locked_until, NULL::text AS key
+        FROM a
+        UNION ALL
+        SELECT 'throttle', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+               t.failures, t.window_started_at, t.locked_until, t.key
+        FROM login_throttle t
+        WHERE t.key IN (${keys.nameKey}, ${keys.addressKey})
+           OR t.key = (SELECT ${keys.accountKeyPrefix} || a.id FROM a)
+      `.execute(db);
+      let accountRow: (AccountRow & { phone: string | null }) | undefined;
+      const throttle = new Map<string, ThrottleEntry>();
+      for (const r of rows) {
+        if (r.kind === 'account') accountRow = r;
+        else throttle.set(r.key, toEntry(r));
+      }
+      return {
+        account: accountRow && toRecord(accountRow),
+        verifiedPhone: accountRow?.phone ?? undefined,
+        throttle,
+      };
     },
 
     async readThrottle(keys) {
