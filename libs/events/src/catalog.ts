@@ -4,6 +4,8 @@ import { serviceStatus } from './contracts/services.js';
 import { ACCOUNTS_CONTRACTS } from './contracts/accounts.js';
 import { OTP_CONTRACTS } from './contracts/otp.js';
 import { SAML_CONTRACTS } from './contracts/saml.js';
+import { ACTIVATION_CONTRACTS } from './contracts/activation.js';
+import { RA_CONTRACTS } from './contracts/ra.js';
 
 /** The closed list of everything that travels on NATS. A subject not here cannot reach a stream. */
 export class Catalog {
@@ -49,4 +51,6 @@ export const catalog = new Catalog([
   ...ACCOUNTS_CONTRACTS,
   ...OTP_CONTRACTS,
   ...SAML_CONTRACTS,
+  ...ACTIVATION_CONTRACTS,
+  ...RA_CONTRACTS,
 ]);

@@ -1,5 +1,7 @@
 import { ACCOUNTS_ERROR_CODES } from './contracts/accounts.js';
 import { OTP_ERROR_CODES } from './contracts/otp.js';
+import { ACTIVATION_ERROR_CODES } from './contracts/activation.js';
+import { RA_ERROR_CODES } from './contracts/ra.js';
 import { SAML_ERROR_CODES } from './contracts/saml.js';
 
 /** How a failure should be treated by a caller; each edge maps kinds to its own status codes once. */
@@ -67,6 +69,8 @@ export const ERROR_CODES = [
   ...ACCOUNTS_ERROR_CODES,
   ...OTP_ERROR_CODES,
   ...SAML_ERROR_CODES,
+  ...ACTIVATION_ERROR_CODES,
+  ...RA_ERROR_CODES,
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 

@@ -12,5 +12,7 @@ export * from './contracts/services.js';
 export * from './contracts/accounts.js';
 export * from './contracts/otp.js';
 export * from './contracts/saml.js';
+export * from './contracts/activation.js';
+export * from './contracts/ra.js';
 export { jetstream, jetstreamManager } from '@nats-io/jetstream';
 export type { JetStreamClient, JetStreamManager, PubAck } from '@nats-io/jetstream';

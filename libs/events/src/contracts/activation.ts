@@ -1,0 +1,264 @@
+import { z } from 'zod';
+import { defineEvent, defineRpc } from '../define.js';
+
+/**
+ * The smsPASS activation workflow (service `activation`): one request per attempt to activate,
+ * proven either at the registration authority (path `ra`) or by a qualified certificate (path
+ * `certificate`), then an activation code (e-mail for `ra`, post for `certificate`), then a phone
+ * proven by an SMS code. The state machine and its diagram live in services/activation.
+ */
+export const ACTIVATION_ERROR_CODES = [
+  'activation.request_not_found',
+  /** The citizen already has an open request, or smsPASS is already active. */
+  'activation.request_exists',
+  /** The transition is not allowed from the request's current state. */
+  'activation.invalid_transition',
+  'activation.request_expired',
+  /** Wrong activation code; the request still takes tries. */
+  'activation.code_invalid',
+  'activation.code_expired',
+  /** Five wrong activation codes: the request is blocked and a new one is needed. */
+  'activation.request_blocked',
+  /** The client certificate does not chain to a trusted CA, is expired or not yet valid. */
+  'activation.certificate_untrusted',
+  'activation.certificate_revoked',
+  /** The certificate's tax number differs from the account's. */
+  'activation.certificate_subject_mismatch',
+  'activation.letter_not_found',
+] as const;
+
+const AccountId = z.string().uuid();
+const RequestId = z.string().uuid();
+/** Short, human-friendly number an officer types in: `A-` and 8 characters of Crockford base32. */
+const RequestNumber = z.string().regex(/^A-[0-9A-HJKMNP-TV-Z]{8}$/);
+const OfficerId = z.string().uuid();
+export const ActivationPath = z.enum(['ra', 'certificate']);
+export const ActivationState = z.enum([
+  /** Path `ra`: waiting for an officer to check the ID document (expires after 30 days). */
+  'awaiting_officer',
+  /** Path `certificate`: waiting for the citizen to present a qualified certificate. */
+  'awaiting_certificate',
+  /** An activation code went out (e-mail 15 days, post 30 days). */
+  'code_sent',
+  /** The activation code was right; waiting for the SMS code proving the new phone. */
+  'phone_pending',
+  'completed',
+  'rejected',
+  'expired',
+  'cancelled',
+  /** Five wrong activation codes. */
+  'blocked',
+]);
+const E164 = z.string().regex(/^\+[1-9]\d{6,14}$/);
+
+/** The citizen-facing view of a request (no code, no personal data beyond what the citizen typed). */
+export const ActivationRequestView = z.object({
+  requestId: RequestId,
+  requestNumber: RequestNumber,
+  accountId: AccountId,
+  path: ActivationPath,
+  state: ActivationState,
+  createdAt: z.string().datetime(),
+  /** When the current state times out (officer wait, code validity). */
+  expiresAt: z.string().datetime().optional(),
+  codeChannel: z.enum(['email', 'post']).optional(),
+  codeAttemptsLeft: z.number().int().nonnegative().optional(),
+  /** Set in `phone_pending`: the otp-sender challenge the SMS code answers. */
+  phoneChallengeId: z.string().uuid().optional(),
+  rejectionReason: z.string().optional(),
+});
+
+/** A postal letter with an activation code, in the print queue. */
+export const LetterView = z.object({
+  letterId: z.string().uuid(),
+  requestNumber: RequestNumber,
+  state: z.enum(['queued', 'printed', 'posted']),
+  createdAt: z.string().datetime(),
+  printedAt: z.string().datetime().optional(),
+  postedAt: z.string().datetime().optional(),
+  /** Where the PDF is (development: a file under var/). */
+  pdfPath: z.string(),
+});
+
+export const activationRpc = {
+  request: defineRpc(
+    'idp.rpc.activation.request.v1',
+    z.object({
+      accountId: AccountId,
+      path: ActivationPath,
+      /** The citizen confirmed the personal data shown (accounts holds it; this records the consent). */
+      personalDataConfirmed: z.literal(true),
+    }),
+    ActivationRequestView,
+    'The logged-in citizen asks for smsPASS and chooses how to prove identity.',
+  ),
+  get: defineRpc(
+    'idp.rpc.activation.get.v1',
+    z.object({ accountId: AccountId }),
+    z.object({ request: ActivationRequestView.optional() }),
+    "The citizen's newest request, if any.",
+  ),
+  presentCertificate: defineRpc(
+    'idp.rpc.activation.present_certificate.v1',
+    z.object({
+      accountId: AccountId,
+      requestId: RequestId,
+      /** The client certificate as the gateway's mTLS listener (or a trusted proxy) received it, PEM. */
+      certificatePem: z.string().min(1).max(20_000),
+      /** Intermediate certificates the client sent, PEM, leaf first. */
+      chainPem: z.array(z.string().max(20_000)).max(5).default([]),
+    }),
+    ActivationRequestView,
+    'Path `certificate`: checks chain, validity, CRL and tax number; on success a letter is queued.',
+  ),
+  enterCode: defineRpc(
+    'idp.rpc.activation.enter_code.v1',
+    z.object({
+      accountId: AccountId,
+      requestId: RequestId,
+      code: z.string().trim().min(6).max(32),
+      /** The mobile phone to bind, E.164; an SMS code is sent to it. */
+      phone: E164,
+    }),
+    ActivationRequestView,
+    'Checks the activation code (5 wrong tries block the request) and sends an SMS code to the phone.',
+  ),
+  confirmPhone: defineRpc(
+    'idp.rpc.activation.confirm_phone.v1',
+    z.object({ accountId: AccountId, requestId: RequestId, smsCode: z.string().regex(/^\d{6}$/) }),
+    ActivationRequestView,
+    'Checks the SMS code; the phone is bound and smsPASS becomes active (idp.activation.completed.v1).',
+  ),
+  cancel: defineRpc(
+    'idp.rpc.activation.cancel.v1',
+    z.object({ accountId: AccountId, requestId: RequestId }),
+    ActivationRequestView,
+    'The citizen withdraws an open request.',
+  ),
+  /** For the officer console (registration-authority); never reachable from the public edge. */
+  findForOfficer: defineRpc(
+    'idp.rpc.activation.find_for_officer.v1',
+    z.object({
+      requestNumber: RequestNumber.optional(),
+      accountIds: z.array(AccountId).max(10).optional(),
+      state: ActivationState.optional(),
+      limit: z.number().int().min(1).max(100).default(20),
+    }),
+    z.object({ requests: z.array(ActivationRequestView) }),
+    'Requests by number, by account (the console looks the tax number up in accounts) or by state.',
+  ),
+  listLetters: defineRpc(
+    'idp.rpc.activation.list_letters.v1',
+    z.object({ state: z.enum(['queued', 'printed', 'posted']).optional() }),
+    z.object({ letters: z.array(LetterView) }),
+    'The postal print queue, for operators.',
+  ),
+  markLetter: defineRpc(
+    'idp.rpc.activation.mark_letter.v1',
+    z.object({ letterId: z.string().uuid(), state: z.enum(['printed', 'posted']), by: z.string().min(1) }),
+    LetterView,
+    'An operator marks a letter printed or posted.',
+  ),
+};
+
+const Base = { requestId: RequestId, accountId: AccountId };
+
+export const ActivationRequestedV1 = defineEvent(
+  'idp.activation.requested.v1',
+  z.object({ ...Base, path: ActivationPath }),
+  'A citizen asked for smsPASS.',
+);
+export const ActivationCertificateAcceptedV1 = defineEvent(
+  'idp.activation.certificate_accepted.v1',
+  z.object({ ...Base, issuer: z.string(), serialNumber: z.string() }),
+  'Path `certificate`: the qualified certificate proved the identity.',
+);
+export const ActivationCertificateRefusedV1 = defineEvent(
+  'idp.activation.certificate_refused.v1',
+  z.object({
+    ...Base,
+    reason: z.enum(['untrusted', 'expired', 'not_yet_valid', 'revoked', 'subject_mismatch', 'malformed']),
+  }),
+  'Path `certificate`: a presented certificate was refused (the request stays open).',
+);
+export const ActivationCodeSentV1 = defineEvent(
+  'idp.activation.code_sent.v1',
+  z.object({ ...Base, channel: z.enum(['email', 'post']), expiresAt: z.string().datetime() }),
+  'An activation code went out by e-mail (path `ra`) or was queued as a letter (path `certificate`).',
+);
+export const ActivationCodeRejectedV1 = defineEvent(
+  'idp.activation.code_rejected.v1',
+  z.object({ ...Base, attempt: z.number().int().positive(), reason: z.enum(['wrong_code', 'expired']) }),
+  'A wrong or expired activation code was entered.',
+);
+export const ActivationCodeAcceptedV1 = defineEvent(
+  'idp.activation.code_accepted.v1',
+  z.object({ ...Base, phoneChallengeId: z.string().uuid() }),
+  'The activation code was right; an SMS code went to the phone being bound.',
+);
+export const ActivationCompletedV1 = defineEvent(
+  'idp.activation.completed.v1',
+  z.object({ ...Base, path: ActivationPath }),
+  'The phone was proven and accounts bound it (idp.rpc.accounts.activate_smspass.v1): smsPASS is active.',
+);
+export const ActivationRejectedV1 = defineEvent(
+  'idp.activation.rejected.v1',
+  z.object({ ...Base, officerId: OfficerId }),
+  'An officer rejected the request (the reason is in idp.ra.request_rejected.v1).',
+);
+export const ActivationBlockedV1 = defineEvent(
+  'idp.activation.blocked.v1',
+  z.object(Base),
+  'Five wrong activation codes: the request is blocked.',
+);
+export const ActivationExpiredV1 = defineEvent(
+  'idp.activation.expired.v1',
+  z.object({ ...Base, from: ActivationState }),
+  'The request timed out in the given state (the citizen is told by e-mail).',
+);
+export const ActivationCancelledV1 = defineEvent(
+  'idp.activation.cancelled.v1',
+  z.object(Base),
+  'The citizen withdrew the request.',
+);
+export const ActivationLetterMarkedV1 = defineEvent(
+  'idp.activation.letter_marked.v1',
+  z.object({
+    letterId: z.string().uuid(),
+    requestId: RequestId,
+    state: z.enum(['printed', 'posted']),
+    by: z.string(),
+  }),
+  'An operator marked an activation letter printed or posted.',
+);
+
+/**
+ * Answered by accounts, called by activation once the phone is proven. Idempotent by `requestId`:
+ * a retried call after a lost reply binds nothing twice. The phone travels in this request (never
+ * stored in a stream), not in an event.
+ */
+export const accountsSmsPassRpc = {
+  activateSmsPass: defineRpc(
+    'idp.rpc.accounts.activate_smspass.v1',
+    z.object({ accountId: AccountId, requestId: RequestId, phone: E164 }),
+    z.object({ accountId: AccountId, smsPass: z.literal('active') }),
+    'Binds the proven phone and makes smsPASS active (the account state machine decides if it may).',
+  ),
+};
+
+export const ACTIVATION_CONTRACTS = [
+  ...Object.values(activationRpc),
+  ...Object.values(accountsSmsPassRpc),
+  ActivationRequestedV1,
+  ActivationCertificateAcceptedV1,
+  ActivationCertificateRefusedV1,
+  ActivationCodeSentV1,
+  ActivationCodeRejectedV1,
+  ActivationCodeAcceptedV1,
+  ActivationCompletedV1,
+  ActivationRejectedV1,
+  ActivationBlockedV1,
+  ActivationExpiredV1,
+  ActivationCancelledV1,
+  ActivationLetterMarkedV1,
+];
