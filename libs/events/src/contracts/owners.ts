@@ -8,7 +8,7 @@ export type Party =
   /** `consume()` publishes the dead-letter event on behalf of whichever service runs the consumer. */
   | 'any service with a durable consumer';
 
-/** An event or a job: who publishes it and who reads it (events are also kept in `IDP_EVENTS`). */
+/** An event, a job or a seal: who publishes it and who reads it (events are also kept in `IDP_EVENTS`). */
 export interface MessageOwners {
   kind: 'message';
   producers: readonly Party[];
@@ -47,6 +47,7 @@ export const SUBJECT_OWNERS: Readonly<Record<string, Owners>> = {
   'idp.saml.>': message(['idp-gateway']),
   'idp.session.>': message(['idp-gateway']),
   'idp.messaging.>': message(['any service with a durable consumer'], ['operators']),
+  'idp.seal.>': message(['notary'], ['cli']),
 
   'idp.rpc.accounts.verify_password.v1': rpc('accounts', ['idp-gateway']),
   'idp.rpc.accounts.get_attributes.v1': rpc('accounts', ['idp-gateway']),
