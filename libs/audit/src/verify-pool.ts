@@ -19,11 +19,20 @@ export function inlinePool(trust: Trust): SignaturePool {
   };
 }
 
-// Running from source (tsx) the worker is the .ts file; built, the .js next to this one.
-const workerUrl = new URL(
-  import.meta.url.endsWith('.ts') ? './verify-worker.ts' : './verify-worker.js',
-  import.meta.url,
-);
+const fromSource = import.meta.url.endsWith('.ts');
+
+/**
+ * Built, the worker is the .js next to this file. From source (tsx), Node 20 does not apply the
+ * parent's `--import tsx` hooks to a worker's entry module, so the worker registers tsx itself.
+ */
+function startWorker(workerData: WorkerKey[]): Worker {
+  if (!fromSource) return new Worker(new URL('./verify-worker.js', import.meta.url), { workerData });
+  const entry = JSON.stringify(new URL('./verify-worker.ts', import.meta.url).href);
+  return new Worker(`import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${entry}); });`, {
+    eval: true,
+    workerData,
+  });
+}
 
 export function workerPool(trust: Trust, size: number): SignaturePool {
   const keys: WorkerKey[] = [...trust.values()].map((k) => ({
@@ -34,7 +43,7 @@ export function workerPool(trust: Trust, size: number): SignaturePool {
   }));
   const pending = new Map<number, { resolve: (r: SignatureVerdict[]) => void; reject: (e: Error) => void }>();
   const workers = Array.from({ length: size }, () => {
-    const w = new Worker(workerUrl, { workerData: keys });
+    const w = startWorker(keys);
     w.on('message', (r: { id: number; results: (SignatureVerdict | null)[] }) => {
       pending.get(r.id)?.resolve(r.results.map((x) => x ?? undefined));
       pending.delete(r.id);
