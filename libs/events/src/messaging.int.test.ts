@@ -1,3 +1,4 @@
+import { createPublicKey } from 'node:crypto';
 import { expect } from 'chai';
 import { connect } from '@nats-io/transport-node';
 import type { NatsConnection } from '@nats-io/nats-core';
@@ -17,7 +18,7 @@ import {
   type StreamSpec,
 } from './streams.js';
 import { buildEnvelope, createPublisher, publishEnvelope } from './publisher.js';
-import { createTestSigner } from './signing.js';
+import { SIGNATURE_HEADER, createTestSigner, verifySignature } from './signing.js';
 import { consume, on } from './consumer.js';
 import { MessagingMessageDeadLetteredV1 } from './contracts/messaging.js';
 import type { Envelope } from './envelope.js';
@@ -219,6 +220,16 @@ describe('events over a real nats-server', function () {
       const stored = (await jsm.streams.getMessage(specs[0]!.name, { seq: first.seq }))!;
       expect(stored.header.get('Nats-Msg-Id')).to.equal(env.id);
       expect(stored.header.get('idp-correlation-id')).to.equal('c-9');
+      // Signed over the exact stored bytes, by the key the header names.
+      expect(stored.header.get(SIGNATURE_HEADER.keyId)).to.equal(signer.keyId);
+      expect(
+        verifySignature(
+          createPublicKey(signer.publicKeyPem),
+          stored.data,
+          stored.header.get(SIGNATURE_HEADER.signature),
+        ),
+      ).to.equal(true);
+      expect(new TextDecoder().decode(stored.data)).to.equal(JSON.stringify(env));
       const body = stored.json<Envelope>();
       expect(body).to.include({
         subject: Happened.subject,
