@@ -22,7 +22,8 @@ import { signal as signalGroup } from './state.js';
 
 export const REPO_ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 
-export type ServiceName = 'idp-gateway' | 'accounts' | 'otp-sender' | 'activation' | 'registration-authority';
+export type ServiceName =
+  'idp-gateway' | 'accounts' | 'otp-sender' | 'activation' | 'registration-authority' | 'notary';
 /** What an instance of the mesh runs: a service, or the demo e-service `make up` adds (opt-in). */
 export type InstanceName = ServiceName | 'demo-sp';
 
@@ -44,6 +45,7 @@ export const SERVICES: readonly ServiceSpec[] = [
   { name: 'otp-sender', envPrefix: 'OTP_SENDER', redis: true },
   { name: 'activation', envPrefix: 'ACTIVATION', dbRole: 'idp_activation' },
   { name: 'registration-authority', envPrefix: 'RA', http: 'console', dbRole: 'idp_ra' },
+  { name: 'notary', envPrefix: 'NOTARY' },
 ];
 
 export interface MeshPorts {
@@ -95,6 +97,11 @@ export interface MeshOptions {
   postgres?: { host?: string; port?: number; database?: string };
   /** Default: $LOG_LEVEL, else info. */
   logLevel?: string;
+  /**
+   * Where each service's event signing key lives (`<service>.key.pem`, public half
+   * `<service>.pub.pem`; generated on first run in development). Default: <root>/var/event-keys.
+   */
+  eventKeysDir?: string;
   /** Extra variables for every instance; `undefined` removes an inherited one. */
   env?: Record<string, string | undefined>;
   /** Extra variables for one service's instances; applied after `env`. */
@@ -178,6 +185,7 @@ export function planMesh(o: MeshOptions = {}): InstancePlan[] {
   const root = resolve(o.root ?? REPO_ROOT);
   const ports: MeshPorts = { ...DEFAULT_PORTS, ...o.ports };
   const logDir = resolve(root, o.logDir ?? join('var', 'log'));
+  const eventKeysDir = resolve(root, o.eventKeysDir ?? join('var', 'event-keys'));
   const pgDefaults = postgresFromEnv(process.env);
   const pg = {
     host: o.postgres?.host ?? pgDefaults.host,
@@ -214,6 +222,8 @@ export function planMesh(o: MeshOptions = {}): InstancePlan[] {
         ADMIN_HOST: '127.0.0.1',
         ADMIN_PORT: String(adminPort),
         INSTANCE_ID: id,
+        // One key per service, shared by its replicas: the trust file names services, not instances.
+        EVENT_SIGNING_KEY_FILE: join(eventKeysDir, `${spec.name}.key.pem`),
         ...(spec.redis ? { REDIS_URL: redisUrl } : {}),
         ...(httpPort !== undefined ? { HTTP_HOST: '127.0.0.1', HTTP_PORT: String(httpPort) } : {}),
         // The IdP has one public identity (its SAML entity and endpoints), whichever replica answers:

@@ -5,7 +5,8 @@
  *   node --conditions=source --import tsx infra/dev/up.ts
  *
  * Settings come from the environment (the Makefile passes its variables through):
- *   GATEWAY_REPLICAS ACCOUNTS_REPLICAS OTP_SENDER_REPLICAS ACTIVATION_REPLICAS RA_REPLICAS (1 each; 0 = leave out)
+ *   GATEWAY_REPLICAS ACCOUNTS_REPLICAS OTP_SENDER_REPLICAS ACTIVATION_REPLICAS RA_REPLICAS NOTARY_REPLICAS
+ *                        (1 each; 0 = leave out)
  *   GATEWAY_PORT (8080)  CONSOLE_PORT (8090)  ADMIN_PORT_BASE (9100; service k gets base + 10k)
  *   DEMO_SP_PORT (8081)  the demo e-service (test/sp/main.ts); 0 leaves it out
  *   <PREFIX>_COMMAND     run a service some other way, e.g.

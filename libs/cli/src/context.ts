@@ -1,4 +1,4 @@
-import type { RpcDef, RpcRequest, RpcResponse } from '@idp/events';
+import type { JetStreamClient, JetStreamManager, RpcDef, RpcRequest, RpcResponse } from '@idp/events';
 
 /**
  * What a command may use. `main.ts` makes the real one (NATS, the process's streams); tests pass
@@ -16,6 +16,8 @@ export interface CliContext {
    * with a DomainError (typed error reply, or `unavailable` when no service answers).
    */
   call<C extends RpcDef>(contract: C, request: RpcRequest<C>): Promise<RpcResponse<C>>;
+  /** JetStream on the same connection, for commands that read streams (`audit verify`). */
+  jetstream(): Promise<{ js: JetStreamClient; jsm: JetStreamManager }>;
   /** Shown in messages about NATS. */
   natsUrl: string;
   /** Shown in messages about failures an operator may need to look up in the services' logs. */

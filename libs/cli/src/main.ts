@@ -2,7 +2,13 @@
 import { randomUUID } from 'node:crypto';
 import { text } from 'node:stream/consumers';
 import { connect } from '@nats-io/transport-node';
-import { createRpcClient, type NatsConnection, type RpcClient } from '@idp/events';
+import {
+  createRpcClient,
+  jetstream,
+  jetstreamManager,
+  type NatsConnection,
+  type RpcClient,
+} from '@idp/events';
 import type { CliContext } from './context.js';
 import { CliError, EXIT } from './errors.js';
 import { runCli } from './program.js';
@@ -15,8 +21,8 @@ let nc: NatsConnection | undefined;
 let client: RpcClient | undefined;
 
 // Connected on the first request only, so `--help` and usage errors need no server.
-async function rpc(): Promise<RpcClient> {
-  if (client) return client;
+async function connection(): Promise<NatsConnection> {
+  if (nc) return nc;
   try {
     nc = await connect({
       servers: natsUrl.split(',').map((s) => s.trim()),
@@ -30,7 +36,11 @@ async function rpc(): Promise<RpcClient> {
       EXIT.unavailable,
     );
   }
-  client = createRpcClient(nc, { defaultTimeoutMs: timeoutMs });
+  return nc;
+}
+
+async function rpc(): Promise<RpcClient> {
+  client ??= createRpcClient(await connection(), { defaultTimeoutMs: timeoutMs });
   return client;
 }
 
@@ -40,6 +50,10 @@ const ctx: CliContext = {
   err: (line) => process.stderr.write(`${line}\n`),
   readStdin: () => text(process.stdin),
   call: async (contract, request) => (await rpc()).call(contract, request, { correlationId, timeoutMs }),
+  jetstream: async () => {
+    const c = await connection();
+    return { js: jetstream(c), jsm: await jetstreamManager(c) };
+  },
   natsUrl,
   correlationId,
 };

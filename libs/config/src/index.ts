@@ -36,6 +36,11 @@ export const commonConfig = z.object({
   ADMIN_PORT: port,
   INSTANCE_ID: z.string().min(1).default(`${hostname()}-${process.pid}`),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
+  /**
+   * PEM (PKCS#8) Ed25519 key that signs every message this service stores on JetStream; replicas
+   * share it. Default `var/event-keys/<service>.key.pem`, generated on first run outside production.
+   */
+  EVENT_SIGNING_KEY_FILE: z.string().min(1).optional(),
 });
 export type CommonConfig = z.infer<typeof commonConfig>;
 

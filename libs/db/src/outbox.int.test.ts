@@ -6,6 +6,7 @@ import { expect } from 'chai';
 import pg from 'pg';
 import { connect } from '@nats-io/transport-node';
 import {
+  createTestSigner,
   jetstream,
   jetstreamManager,
   type Envelope,
@@ -32,6 +33,7 @@ import {
 
 const packageDir = fileURLToPath(new URL('..', import.meta.url));
 const crashingRelay = fileURLToPath(new URL('./__fixtures__/crashing-relay.ts', import.meta.url));
+const signer = createTestSigner();
 
 async function metric(registry: Registry, name: string): Promise<number> {
   const m = registry.getSingleMetric(name);
@@ -103,7 +105,15 @@ describe('db outbox against real PostgreSQL and JetStream', function () {
       stored: () => readStream(jsm, events.stream.name),
       relay: (extra: Partial<OutboxRelayOptions> = {}): { relay: OutboxRelay; registry: Registry } => {
         const registry = new Registry();
-        const relay = startOutboxRelay({ pool: database.pool, schema, js, log: testLog, registry, ...extra });
+        const relay = startOutboxRelay({
+          pool: database.pool,
+          schema,
+          js,
+          signer,
+          log: testLog,
+          registry,
+          ...extra,
+        });
         cleanups.push(() => relay.stop());
         return { relay, registry };
       },
@@ -275,6 +285,7 @@ describe('db outbox against real PostgreSQL and JetStream', function () {
         pool: second.pool,
         schema: t.schema,
         js,
+        signer,
         log: testLog,
         registry: registryB,
         batchSize: 7,

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import pg from 'pg';
-import { publishEnvelope, type Envelope, type JetStreamClient } from '@idp/events';
+import { publishEnvelope, type Envelope, type EventSigner, type JetStreamClient } from '@idp/events';
 import { Counter, Gauge, type Logger, type Registry } from '@idp/observability';
 import { assertSchemaName } from './database.js';
 import { wrapDbError } from './errors.js';
@@ -11,6 +11,8 @@ export interface OutboxRelayOptions {
   pool: pg.Pool;
   schema: string;
   js: JetStreamClient;
+  /** Signs each published envelope: the relay publishes on behalf of the service that owns the schema. */
+  signer: EventSigner;
   log: Logger;
   registry: Registry;
   /** Rows published per transaction (default 100). */
@@ -148,7 +150,7 @@ export function startOutboxRelay(o: OutboxRelayOptions): OutboxRelay {
       let failed = false;
       for (const row of rows) {
         try {
-          const ack = await publishEnvelope(o.js, row.envelope, o.publishTimeoutMs);
+          const ack = await publishEnvelope(o.js, row.envelope, o.signer, o.publishTimeoutMs);
           if (ack.duplicate) metrics.duplicates.inc(labels);
           sent.push(row.seq);
         } catch (err) {

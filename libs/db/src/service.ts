@@ -1,6 +1,6 @@
 import type { Migration } from 'kysely';
 import { envBool, loadConfig, logLevel, secret, z } from '@idp/config';
-import { isDomainError, type JetStreamClient } from '@idp/events';
+import { isDomainError, type EventSigner, type JetStreamClient } from '@idp/events';
 import { createLogger, runMain, type Logger, type Registry } from '@idp/observability';
 import { createDatabase, type Database } from './database.js';
 import { migrate } from './migrate.js';
@@ -32,6 +32,8 @@ export interface DatabaseHost {
   log: Logger;
   registry: Registry;
   js: JetStreamClient;
+  /** The service's event signing key: the relay signs what it publishes with it. */
+  signer: EventSigner;
   producer: string;
   addCheck(name: string, check: () => Promise<void>): void;
   onShutdown(name: string, hook: () => Promise<void> | void): void;
@@ -75,6 +77,7 @@ export async function openServiceDatabase<DB = OutboxTables>(
     pool: database.pool,
     schema,
     js: host.js,
+    signer: host.signer,
     log: host.log,
     registry: host.registry,
   });

@@ -14,7 +14,8 @@ const obj = (v: Json | undefined): Obj => {
   expect(v, 'an object').to.be.an('object');
   return v as Obj;
 };
-const subjects = () => [...catalog.events, ...catalog.jobs, ...catalog.rpcs].map((d) => d.subject);
+const subjects = () =>
+  [...catalog.events, ...catalog.jobs, ...catalog.seals, ...catalog.rpcs].map((d) => d.subject);
 
 describe('AsyncAPI document of the event catalog', () => {
   const doc = buildAsyncApi(catalog);
@@ -119,7 +120,7 @@ describe('subject owners', () => {
   it('name the producers and consumers of every catalog subject', () => {
     const missing = subjects().filter((s) => !ownersOf(s));
     expect(missing, 'add these to contracts/owners.ts').to.deep.equal([]);
-    for (const d of [...catalog.events, ...catalog.jobs]) {
+    for (const d of [...catalog.events, ...catalog.jobs, ...catalog.seals]) {
       const o = ownersOf(d.subject)!;
       expect(o.kind, d.subject).to.equal('message');
       if (o.kind === 'message') expect(o.producers, d.subject).to.not.be.empty;

@@ -3,12 +3,13 @@ import { fileURLToPath } from 'node:url';
 import { format, resolveConfig } from 'prettier';
 import { z } from 'zod';
 import type { Catalog } from './catalog.js';
-import type { EventDef, JobDef, RpcDef } from './define.js';
+import type { EventDef, JobDef, RpcDef, SealDef } from './define.js';
 import { Envelope } from './envelope.js';
 import { ERROR_KINDS, type ErrorKind } from './errors.js';
 import { HEADER } from './nats.js';
 import { ownersOf, type MessageOwners, type Owners, type RpcOwners } from './contracts/owners.js';
-import { EVENTS_STREAM, deadLetterSubject, workStreamName } from './streams.js';
+import { EVENTS_STREAM, SEALS_STREAM, deadLetterSubject, workStreamName } from './streams.js';
+import { SIGNATURE_HEADER } from './signing.js';
 
 /** A JSON value: the document is plain data, ready for `JSON.stringify`. */
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
@@ -95,22 +96,43 @@ interface Parts {
   messages: Record<string, Json>;
 }
 
-function addMessage(parts: Parts, def: EventDef | JobDef, owners: MessageOwners) {
+const signatureHeaders: Record<string, Json> = {
+  [SIGNATURE_HEADER.signature]: {
+    type: 'string',
+    description: 'Base64 Ed25519 signature over the exact body bytes, by the publishing service.',
+  },
+  [SIGNATURE_HEADER.keyId]: {
+    type: 'string',
+    description:
+      'Hex of the first 16 bytes of SHA-256 over the signing public key (SPKI DER); see the trust file.',
+  },
+};
+
+function addMessage(parts: Parts, def: EventDef | JobDef | SealDef, owners: MessageOwners) {
   const id = channelId(def.subject);
   const stored =
     def.kind === 'event'
       ? `Stored in the JetStream stream \`${EVENTS_STREAM}\` (the audit log).`
-      : `A job on the work-queue stream \`${workStreamName(def.queue)}\`; dead-lettered to \`${deadLetterSubject(def.queue)}\`.`;
+      : def.kind === 'seal'
+        ? `Stored in the JetStream stream \`${SEALS_STREAM}\`, never in \`${EVENTS_STREAM}\`.`
+        : `A job on the work-queue stream \`${workStreamName(def.queue)}\`; dead-lettered to \`${deadLetterSubject(def.queue)}\`.`;
   const who = `Produced by: ${list(owners.producers)}. Consumed by: ${list(owners.consumers)}.`;
   parts.messages[id] = {
     name: def.subject,
     title: def.subject,
     summary: def.description,
     contentType: 'application/json',
-    headers: headerSchema({
-      'Nats-Msg-Id': { type: 'string', description: 'The envelope id (de-duplication).' },
-    }),
-    payload: jsonSchema(Envelope.extend({ subject: z.literal(def.subject), data: def.schema }), 'output'),
+    headers:
+      def.kind === 'seal'
+        ? { type: 'object', properties: signatureHeaders, required: Object.keys(signatureHeaders) }
+        : headerSchema({
+            'Nats-Msg-Id': { type: 'string', description: 'The envelope id (de-duplication).' },
+            ...signatureHeaders,
+          }),
+    payload:
+      def.kind === 'seal'
+        ? jsonSchema(def.schema, 'output')
+        : jsonSchema(Envelope.extend({ subject: z.literal(def.subject), data: def.schema }), 'output'),
   };
   parts.channels[id] = {
     address: def.subject,
@@ -210,6 +232,7 @@ export function buildAsyncApi(catalog: Catalog, o: AsyncApiOptions = {}): AsyncA
   const parts: Parts = { channels: {}, operations: {}, messages: {} };
   for (const e of catalog.events) addMessage(parts, e, requireOwners(e.subject, 'message'));
   for (const j of catalog.jobs) addMessage(parts, j, requireOwners(j.subject, 'message'));
+  for (const k of catalog.seals) addMessage(parts, k, requireOwners(k.subject, 'message'));
   for (const r of catalog.rpcs) addRpc(parts, r, requireOwners(r.subject, 'rpc'));
 
   const doc = {
@@ -219,8 +242,10 @@ export function buildAsyncApi(catalog: Catalog, o: AsyncApiOptions = {}): AsyncA
       version: o.version ?? packageVersion(),
       description:
         'Every subject on NATS: requests `idp.rpc.<service>.<operation>.v<N>` (core request/reply, never ' +
-        'stored), events `idp.<domain>.<event>.v<N>` (one envelope, kept in the `IDP_EVENTS` stream) and ' +
-        'jobs `idp.work.<queue>.<job>.v<N>` (one work-queue stream per queue). Generated from the zod ' +
+        'stored), events `idp.<domain>.<event>.v<N>` (one envelope, kept in the `IDP_EVENTS` stream), ' +
+        "jobs `idp.work.<queue>.<job>.v<N>` (one work-queue stream per queue) and the notary's seals " +
+        '`idp.seal.<record>.v<N>` (stream `IDP_SEALS`). Stored messages carry an Ed25519 signature ' +
+        'header by their producer. Generated from the zod ' +
         'schemas in libs/events by `pnpm asyncapi`; do not edit by hand.',
     },
     defaultContentType: 'application/json',

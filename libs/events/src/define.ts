@@ -1,9 +1,12 @@
 import type { z } from 'zod';
 
-/** `idp.<domain>.<snake_case_past_tense>.v<N>`; `rpc`, `work` and `dlq` are reserved domains. */
-export const EVENT_SUBJECT = /^idp\.(?!rpc\.|work\.|dlq\.)[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*\.v[1-9][0-9]*$/;
+/** `idp.<domain>.<snake_case_past_tense>.v<N>`; `rpc`, `work`, `dlq` and `seal` are reserved domains. */
+export const EVENT_SUBJECT =
+  /^idp\.(?!rpc\.|work\.|dlq\.|seal\.)[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*\.v[1-9][0-9]*$/;
 /** `idp.rpc.<service>.<operation>.v<N>` */
 export const RPC_SUBJECT = /^idp\.rpc\.[a-z][a-z0-9_-]*\.[a-z][a-z0-9_]*\.v[1-9][0-9]*$/;
+/** `idp.seal.<record>.v<N>`: the notary's checkpoints, kept in their own stream, never in the audit log. */
+export const SEAL_SUBJECT = /^idp\.seal\.[a-z][a-z0-9_]*\.v[1-9][0-9]*$/;
 /** `idp.work.<queue>.<job>.v<N>` */
 export const JOB_SUBJECT = /^idp\.work\.[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*\.v[1-9][0-9]*$/;
 
@@ -19,6 +22,18 @@ export interface JobDef<S extends string = string, D extends z.ZodType = z.ZodTy
   subject: S;
   /** The work queue (and its stream) this job travels on. */
   queue: string;
+  schema: D;
+  description: string;
+}
+
+/**
+ * A record about the audit log rather than a fact of the domain (the notary's signed checkpoints).
+ * Its own kind, so it can never land in `IDP_EVENTS`: the log must not hold its own seals, or
+ * sealing would have to seal the seals. It has no envelope; the payload is the record itself.
+ */
+export interface SealDef<S extends string = string, D extends z.ZodType = z.ZodType> {
+  kind: 'seal';
+  subject: S;
   schema: D;
   description: string;
 }
@@ -52,6 +67,15 @@ export function defineEvent<S extends string, D extends z.ZodType>(
 ): EventDef<S, D> {
   check(EVENT_SUBJECT, subject, 'event');
   return { kind: 'event', subject, schema, description };
+}
+
+export function defineSeal<S extends string, D extends z.ZodType>(
+  subject: S,
+  schema: D,
+  description: string,
+): SealDef<S, D> {
+  check(SEAL_SUBJECT, subject, 'seal');
+  return { kind: 'seal', subject, schema, description };
 }
 
 export function defineJob<S extends string, D extends z.ZodType>(

@@ -1,3 +1,4 @@
+import { createPublicKey } from 'node:crypto';
 import { expect } from 'chai';
 import { connect } from '@nats-io/transport-node';
 import type { NatsConnection } from '@nats-io/nats-core';
@@ -17,12 +18,14 @@ import {
   type StreamSpec,
 } from './streams.js';
 import { buildEnvelope, createPublisher, publishEnvelope } from './publisher.js';
+import { SIGNATURE_HEADER, createTestSigner, verifySignature } from './signing.js';
 import { consume, on } from './consumer.js';
 import { MessagingMessageDeadLetteredV1 } from './contracts/messaging.js';
 import type { Envelope } from './envelope.js';
 
 const log = createLogger({ service: 'test', level: 'silent' });
 const ctx = { correlationId: 'corr-1' };
+const signer = createTestSigner();
 
 describe('events over a real nats-server', function () {
   let nc: NatsConnection;
@@ -210,13 +213,23 @@ describe('events over a real nats-server', function () {
           catalog: cat,
         },
       );
-      const first = await publishEnvelope(js, env);
-      const again = await publishEnvelope(js, env);
+      const first = await publishEnvelope(js, env, signer);
+      const again = await publishEnvelope(js, env, signer);
       expect(first.duplicate).to.equal(false);
       expect(again.duplicate).to.equal(true);
       const stored = (await jsm.streams.getMessage(specs[0]!.name, { seq: first.seq }))!;
       expect(stored.header.get('Nats-Msg-Id')).to.equal(env.id);
       expect(stored.header.get('idp-correlation-id')).to.equal('c-9');
+      // Signed over the exact stored bytes, by the key the header names.
+      expect(stored.header.get(SIGNATURE_HEADER.keyId)).to.equal(signer.keyId);
+      expect(
+        verifySignature(
+          createPublicKey(signer.publicKeyPem),
+          stored.data,
+          stored.header.get(SIGNATURE_HEADER.signature),
+        ),
+      ).to.equal(true);
+      expect(new TextDecoder().decode(stored.data)).to.equal(JSON.stringify(env));
       const body = stored.json<Envelope>();
       expect(body).to.include({
         subject: Happened.subject,
@@ -225,7 +238,7 @@ describe('events over a real nats-server', function () {
         producer: 'test@0/1',
       });
       expect(body.id).to.match(/^[0-9a-f]{8}-[0-9a-f]{4}-7/);
-      const publisher = createPublisher(js, { producer: 'p', catalog: cat });
+      const publisher = createPublisher(js, { producer: 'p', catalog: cat, signer });
       const bad = await publisher
         .publish(Happened, { aggregate: { type: 't', id: '1' }, data: { n: 1.5 } }, ctx)
         .catch((e: unknown) => e);
@@ -243,7 +256,7 @@ describe('events over a real nats-server', function () {
       );
       const { cat, specs } = await testStreams([Happened]);
       const js = jetstream(nc);
-      const publisher = createPublisher(js, { producer: 'p', catalog: cat });
+      const publisher = createPublisher(js, { producer: 'p', catalog: cat, signer });
       const seen: { n: number; attempt: number; at: number }[] = [];
       const registry = createMetricsRegistry({ service: 't', instance: '1' });
       const running = await consume(js, jsm, {
@@ -268,7 +281,7 @@ describe('events over a real nats-server', function () {
         producer: 'p',
         catalog: cat,
       });
-      await publishEnvelope(js, one);
+      await publishEnvelope(js, one, signer);
       await publisher.publish(Happened, { aggregate: { type: 't', id: '2' }, data: { n: 2 } }, ctx);
       // Same envelope id, outside the dedupe window's reach (a different msg id): the consumer must skip it.
       await js.publish(Happened.subject, new TextEncoder().encode(JSON.stringify(one)), {
@@ -337,7 +350,7 @@ describe('events over a real nats-server', function () {
           ),
         ],
       });
-      const pub = createPublisher(js, { producer: 'p', catalog: cat });
+      const pub = createPublisher(js, { producer: 'p', catalog: cat, signer });
       await pub.publish(
         Job,
         { aggregate: { type: 'sms', id: 's1' }, data: { to: '+38640123456' } },

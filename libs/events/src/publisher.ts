@@ -4,6 +4,7 @@ import type { EventData, MessageDef } from './define.js';
 import { Envelope, newEventId } from './envelope.js';
 import { DomainError } from './errors.js';
 import { contextHeaders, type MessageContext } from './nats.js';
+import { SIGNATURE_HEADER, type EventSigner } from './signing.js';
 
 export interface MessageInput<E extends MessageDef> {
   aggregate: Envelope['aggregate'];
@@ -49,12 +50,24 @@ export function buildEnvelope<E extends MessageDef>(
 
 const encoder = new TextEncoder();
 
-/** Publishes a built envelope with `Nats-Msg-Id` = envelope id: a retry within the window is a no-op. */
-export async function publishEnvelope(js: JetStreamClient, env: Envelope, timeoutMs = 5000): Promise<PubAck> {
+/**
+ * Publishes a built envelope with `Nats-Msg-Id` = envelope id: a retry within the window is a no-op.
+ * The signature covers the exact bytes sent, so a verifier needs no canonical form of the JSON.
+ */
+export async function publishEnvelope(
+  js: JetStreamClient,
+  env: Envelope,
+  signer: EventSigner,
+  timeoutMs = 5000,
+): Promise<PubAck> {
+  const body = encoder.encode(JSON.stringify(env));
   try {
-    return await js.publish(env.subject, encoder.encode(JSON.stringify(env)), {
+    return await js.publish(env.subject, body, {
       msgID: env.id,
-      headers: contextHeaders(env),
+      headers: contextHeaders(env, {
+        [SIGNATURE_HEADER.signature]: signer.sign(body),
+        [SIGNATURE_HEADER.keyId]: signer.keyId,
+      }),
       timeout: timeoutMs,
     });
   } catch (cause) {
@@ -75,11 +88,11 @@ export interface Publisher {
  */
 export function createPublisher(
   js: JetStreamClient,
-  o: { producer: string; catalog: Catalog; now?: () => Date },
+  o: { producer: string; catalog: Catalog; signer: EventSigner; now?: () => Date },
 ): Publisher {
   return {
     // async so an invalid payload rejects the promise rather than throwing at the call site.
-    publish: async (def, input, ctx) => publishEnvelope(js, buildEnvelope(def, input, ctx, o)),
+    publish: async (def, input, ctx) => publishEnvelope(js, buildEnvelope(def, input, ctx, o), o.signer),
   };
 }
 

@@ -13,6 +13,8 @@ import type { Catalog } from './catalog.js';
 
 export const EVENTS_STREAM = 'IDP_EVENTS';
 export const DEAD_LETTER_STREAM = 'IDP_DEAD_LETTERS';
+/** The notary's signed checkpoints over `IDP_EVENTS`. */
+export const SEALS_STREAM = 'IDP_SEALS';
 export const workStreamName = (queue: string) => `IDP_WORK_${queue.toUpperCase()}`;
 export const workSubjects = (queue: string) => `idp.work.${queue}.>`;
 export const deadLetterSubject = (queue: string) => `idp.dlq.${queue}`;
@@ -78,10 +80,33 @@ export function deadLetterStreamSpec(o: StreamOptions = {}): StreamSpec {
   };
 }
 
+/**
+ * The notary's checkpoints: kept apart from the log they seal, with the same protection (no
+ * expiry, no delete or purge through the API). A checkpoint is only ever appended.
+ */
+export function sealStreamSpec(catalog: Catalog, o: StreamOptions = {}): StreamSpec {
+  return {
+    name: `${o.namePrefix ?? ''}${SEALS_STREAM}`,
+    description: "Audit seals: the notary's signed checkpoints over IDP_EVENTS.",
+    subjects: catalog.seals.map((s) => s.subject).sort(),
+    retention: RetentionPolicy.Limits,
+    storage: StorageType.File,
+    discard: DiscardPolicy.Old,
+    max_age: 0,
+    max_msgs: -1,
+    max_bytes: -1,
+    num_replicas: o.replicas ?? 1,
+    duplicate_window: nanos(o.duplicateWindowMs ?? 10 * 60_000),
+    deny_delete: true,
+    deny_purge: true,
+  };
+}
+
 /** Every stream the catalog implies. */
 export function streamSpecs(catalog: Catalog, o: StreamOptions = {}): StreamSpec[] {
   return [
     eventStreamSpec(catalog, o),
+    ...(catalog.seals.length ? [sealStreamSpec(catalog, o)] : []),
     ...catalog.queues().map((q) => workQueueStreamSpec(q, o)),
     deadLetterStreamSpec(o),
   ];

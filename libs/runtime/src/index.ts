@@ -13,6 +13,7 @@ import {
   serviceStatus,
   streamSpecs,
   type Catalog,
+  type EventSigner,
   type JetStreamClient,
   type JetStreamManager,
   type NatsHandle,
@@ -35,6 +36,9 @@ import {
   type Shutdown,
   type ShutdownHook,
 } from '@idp/observability';
+import { defaultEventKeyFile, loadEventSigner } from './event-keys.js';
+
+export * from './event-keys.js';
 
 /** Reads `version` from the package.json next to `src/` or `dist/` of the calling package. */
 export function packageVersion(moduleUrl: string): string {
@@ -65,6 +69,8 @@ export interface Runtime {
   nats: NatsHandle;
   js: JetStreamClient;
   jsm: JetStreamManager;
+  /** Signs every message this process stores on JetStream (the publisher and the outbox relay use it). */
+  signer: EventSigner;
   publisher: Publisher;
   rpc: RpcClient;
   catalog: Catalog;
@@ -115,6 +121,13 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
   shutdown.onShutdown('admin server', () => admin.close());
   process.on('unhandledRejection', (err) => log.error({ err }, 'unhandled rejection'));
 
+  // Before NATS: a service that cannot sign must not publish anything at all.
+  const signer = await loadEventSigner({
+    keyFile: config.EVENT_SIGNING_KEY_FILE ?? defaultEventKeyFile(o.service),
+    generateIfMissing: config.IDP_ENV !== 'production',
+    log,
+  });
+
   log.info({ url: config.NATS_URL }, 'connecting to nats');
   const nats = await connectNats({ url: config.NATS_URL, name: `${o.service}/${instance}`, log });
   late.nats = nats;
@@ -141,7 +154,8 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
     nats,
     js,
     jsm,
-    publisher: createPublisher(js, { producer, catalog }),
+    signer,
+    publisher: createPublisher(js, { producer, catalog, signer }),
     rpc: createRpcClient(nc, { defaultTimeoutMs: config.NATS_REQUEST_TIMEOUT_MS }),
     catalog,
     shutdown,

@@ -82,6 +82,7 @@ async function startOn(x: {
     redisUrl: redis.url,
     postgres: { host: '127.0.0.1', port: pg.port, database: 'idp' },
     logDir: join('var', 'log', 'e2e'),
+    eventKeysDir: join(dir, 'event-keys'),
     logLevel: 'warn',
     quiet: true,
     env: {
@@ -91,6 +92,7 @@ async function startOn(x: {
       SP_REGISTRY_DIR: join(dir, 'sp-registry'),
       SP_REGISTRY_POLL_MS: '200',
       SMS_DEV_SINK_FILE: join(dir, 'dev-sms.jsonl'),
+      SEAL_INTERVAL_MS: '1000',
       OTP_DEV_SECRETS_FILE: join(dir, 'otp-dev-secrets.json'),
       ...o.env,
     },

@@ -19,6 +19,7 @@ function fakeContext(o: { refusal?: [ErrorKind, string, string]; stdin?: string 
       if (o.refusal) return Promise.reject(new RemoteError(...o.refusal));
       return Promise.resolve({ accountId: ID } as never);
     },
+    jetstream: () => Promise.reject(new Error('not used by these commands')),
     natsUrl: 'nats://test:4222',
     correlationId: 'corr-1',
   };

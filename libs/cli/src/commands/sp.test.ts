@@ -23,6 +23,7 @@ describe('cli idp sp', () => {
     err: (l) => err.push(l),
     readStdin: () => Promise.resolve(''),
     call: () => Promise.reject(new Error('sp commands make no NATS calls')),
+    jetstream: () => Promise.reject(new Error('not used by these commands')),
     natsUrl: 'nats://unused',
     correlationId: 'test',
   });

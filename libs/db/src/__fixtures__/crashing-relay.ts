@@ -5,7 +5,7 @@
  * OUTBOX_SCHEMA set. The crash hook lives here only; the library has no such switch.
  */
 import { connect } from '@nats-io/transport-node';
-import { jetstream, type JetStreamClient } from '@idp/events';
+import { createTestSigner, jetstream, type JetStreamClient } from '@idp/events';
 import { Registry, createLogger } from '@idp/observability';
 import { createDatabase } from '../database.js';
 import { startOutboxRelay } from '../relay.js';
@@ -37,6 +37,7 @@ startOutboxRelay({
   pool: database.pool,
   schema,
   js,
+  signer: createTestSigner(),
   log,
   registry: new Registry(),
   listen: false,

@@ -8,7 +8,7 @@ export type Party =
   /** `consume()` publishes the dead-letter event on behalf of whichever service runs the consumer. */
   | 'any service with a durable consumer';
 
-/** An event or a job: who publishes it and who reads it (events are also kept in `IDP_EVENTS`). */
+/** An event, a job or a seal: who publishes it and who reads it (events are also kept in `IDP_EVENTS`). */
 export interface MessageOwners {
   kind: 'message';
   producers: readonly Party[];
@@ -55,6 +55,7 @@ export const SUBJECT_OWNERS: Readonly<Record<string, Owners>> = {
   'idp.ra.request_rejected.v1': message(['registration-authority'], ['activation']),
   'idp.ra.smspass_suspended.v1': message(['registration-authority'], ['accounts']),
   'idp.ra.smspass_reinstated.v1': message(['registration-authority'], ['accounts']),
+  'idp.seal.>': message(['notary'], ['cli']),
 
   'idp.rpc.accounts.verify_password.v1': rpc('accounts', ['idp-gateway']),
   'idp.rpc.accounts.get_attributes.v1': rpc('accounts', ['idp-gateway']),

@@ -7,6 +7,7 @@ export const SERVICE_NAMES = [
   'otp-sender',
   'activation',
   'registration-authority',
+  'notary',
 ] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
 
@@ -37,4 +38,5 @@ export const serviceStatus = {
   'otp-sender': statusRpc('idp.rpc.otp-sender.status.v1'),
   activation: statusRpc('idp.rpc.activation.status.v1'),
   'registration-authority': statusRpc('idp.rpc.registration-authority.status.v1'),
+  notary: statusRpc('idp.rpc.notary.status.v1'),
 } as const;

@@ -7,6 +7,7 @@ import {
   catalog,
   connectNats,
   createPublisher,
+  createTestSigner,
   createRpcClient,
   ensureStreams,
   jetstream,
@@ -149,7 +150,11 @@ export class Harness {
   /** The service as main.ts builds it, on a given connection and transport. */
   build(nc: NatsConnection, transport: SmsTransport): OtpSender {
     const js = nc === this.nc ? this.js : jetstream(nc);
-    const publisher = createPublisher(js, { producer: 'otp-sender@test/1', catalog });
+    const publisher = createPublisher(js, {
+      producer: 'otp-sender@test/1',
+      catalog,
+      signer: createTestSigner(),
+    });
     return buildOtpSender({
       config: this.config,
       secrets: { otpHmacKey: this.config.OTP_HMAC_KEY! },
