@@ -24,7 +24,7 @@ const DB_SERVICES: readonly string[] = [
  * The whole mesh as separate processes on servers this suite owns (its own nats-server,
  * PostgreSQL cluster and Redis on spare ports), so it can stop and restart them.
  */
-describe('mesh: five services as processes', function () {
+describe('mesh: every service as processes', function () {
   this.timeout(180_000);
   let stack: Stack;
 
@@ -43,6 +43,7 @@ describe('mesh: five services as processes', function () {
       'otp-sender#1',
       'activation#1',
       'registration-authority#1',
+      'notary#1',
     ]);
     for (const i of stack.mesh.instances) {
       const r = await readiness(i);
@@ -163,7 +164,7 @@ describe('mesh: five services as processes', function () {
 
   it('stops every instance on SIGTERM with exit code 0 within 10 s', async () => {
     const results = await stack.mesh.stop();
-    expect(results).to.have.length(6);
+    expect(results).to.have.length(7);
     for (const r of results) {
       expect(r, r.label).to.include({ code: 0, forced: false, wasRunning: true });
       expect(r.ms, r.label).to.be.below(10_000);
