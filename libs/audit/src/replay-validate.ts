@@ -1,6 +1,6 @@
 import type { MsgHdrs } from '@nats-io/nats-core';
 import { Envelope, catalog as defaultCatalog, type Catalog } from '@idp/events';
-import type { z } from 'zod';
+import { z } from 'zod';
 
 /** Why a stored message does not fit: the first failing check, in the order they are applied. */
 export type ProblemKind =
@@ -47,6 +47,48 @@ const issueLines = (err: z.ZodError, under?: string): string[] =>
     return `${path.length > 0 ? path.join('.') : '(root)'}: ${i.message}`;
   });
 
+const ENVELOPE_KEYS = 'id,subject,occurredAt,producer,aggregate,actor,correlationId,causationId,data';
+const UUID = z.regexes.uuid();
+const DATETIME_WITH_OFFSET = z.regexes.datetime({ offset: true, local: false, precision: null });
+const ACTOR_KINDS: ReadonlySet<unknown> = new Set(Envelope.shape.actor.shape.kind.options);
+
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+const nonEmpty = (v: unknown) => typeof v === 'string' && v.length > 0;
+const optString = (v: unknown) => v === undefined || typeof v === 'string';
+
+/**
+ * The envelope schema's rules as plain checks, with zod's own regexes: about four times faster than
+ * `Envelope.safeParse`, which builds a copy of every event. Used only as a "certainly valid" fast
+ * path (anything it refuses goes to zod for the verdict and the issue paths), and only while the
+ * schema has exactly the fields written here; a unit test holds it to zod's verdicts.
+ */
+export const fastEnvelopeCheck: ((v: unknown) => boolean) | undefined =
+  Object.keys(Envelope.shape).join() === ENVELOPE_KEYS &&
+  Object.keys(Envelope.shape.aggregate.shape).join() === 'type,id' &&
+  Object.keys(Envelope.shape.actor.shape).join() === 'kind,id'
+    ? (v) => {
+        if (!isObject(v)) return false;
+        const { aggregate, actor } = v;
+        return (
+          typeof v.id === 'string' &&
+          UUID.test(v.id) &&
+          nonEmpty(v.subject) &&
+          typeof v.occurredAt === 'string' &&
+          DATETIME_WITH_OFFSET.test(v.occurredAt) &&
+          nonEmpty(v.producer) &&
+          isObject(aggregate) &&
+          nonEmpty(aggregate.type) &&
+          nonEmpty(aggregate.id) &&
+          isObject(actor) &&
+          ACTOR_KINDS.has(actor.kind) &&
+          optString(actor.id) &&
+          nonEmpty(v.correlationId) &&
+          optString(v.causationId)
+        );
+      }
+    : undefined;
+
 export interface Validator {
   /** Parses and validates one body stored under `subject`. */
   check(subject: string, body: Uint8Array): Pick<ReplayedEvent, 'envelope' | 'problem'>;
@@ -58,6 +100,8 @@ export interface Validator {
  */
 export function createValidator(catalog: Catalog = defaultCatalog): Validator {
   const decoder = new TextDecoder();
+  // Node's Buffer decodes UTF-8 faster than TextDecoder; the body is usually a Buffer slice already.
+  const decode = (b: Uint8Array) => (Buffer.isBuffer(b) ? b.toString('utf8') : decoder.decode(b));
   const schemas = new Map<string, z.ZodType | null>();
   const schemaOf = (subject: string) => {
     let s = schemas.get(subject);
@@ -71,7 +115,7 @@ export function createValidator(catalog: Catalog = defaultCatalog): Validator {
     check(subject, body) {
       let json: unknown;
       try {
-        json = JSON.parse(decoder.decode(body));
+        json = JSON.parse(decode(body));
       } catch (err) {
         return {
           envelope: undefined,
@@ -81,9 +125,14 @@ export function createValidator(catalog: Catalog = defaultCatalog): Validator {
           },
         };
       }
-      const env = Envelope.safeParse(json);
-      if (!env.success) {
-        return { envelope: undefined, problem: { kind: 'invalid_envelope', issues: issueLines(env.error) } };
+      if (!fastEnvelopeCheck?.(json)) {
+        const env = Envelope.safeParse(json);
+        if (!env.success) {
+          return {
+            envelope: undefined,
+            problem: { kind: 'invalid_envelope', issues: issueLines(env.error) },
+          };
+        }
       }
       // The stored object, not zod's copy: unknown fields a newer producer added stay visible.
       const envelope = json as Envelope;

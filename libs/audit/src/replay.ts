@@ -1,9 +1,35 @@
-import { DeliverPolicy, jetstream, jetstreamManager, type ConsumerMessages } from '@nats-io/jetstream';
-import type { NatsConnection } from '@nats-io/nats-core';
+import {
+  DeliverPolicy,
+  jetstream,
+  jetstreamManager,
+  type ConsumerMessages,
+  type JsMsg,
+} from '@nats-io/jetstream';
+import type { MsgHdrs, NatsConnection } from '@nats-io/nats-core';
 import { EVENTS_STREAM, catalog as defaultCatalog, type Catalog } from '@idp/events';
 import { compileFilter, serverFilterSubject, type EventFilter } from './filters.js';
 import type { ReplayStart } from './replay-start.js';
-import { createValidator, type ReplayedEvent, type Validator } from './replay-validate.js';
+import { createValidator, type EventProblem, type ReplayedEvent, type Validator } from './replay-validate.js';
+import type { Envelope } from '@idp/events';
+
+/** Headers and time are decoded only when read: most consumers of a replay never look at them. */
+class StoredEvent implements ReplayedEvent {
+  constructor(
+    private readonly msg: JsMsg,
+    readonly seq: number,
+    private readonly nanos: number,
+    readonly subject: string,
+    readonly body: Uint8Array,
+    readonly envelope: Envelope | undefined,
+    readonly problem: EventProblem | undefined,
+  ) {}
+  get headers(): MsgHdrs | undefined {
+    return this.msg.headers;
+  }
+  get time(): Date {
+    return new Date(Math.floor(this.nanos / 1_000_000));
+  }
+}
 
 export interface ReplayOptions {
   /** Stream name; default `IDP_EVENTS` (tests and benchmarks pass their prefixed stream). */
@@ -108,15 +134,15 @@ async function* run(
       const subject = m.subject;
       const body = m.data;
       const checked = validator.check(subject, body);
-      const event: ReplayedEvent = {
+      const event = new StoredEvent(
+        m,
         seq,
-        time: new Date(Math.floor(mi.timestampNanos / 1_000_000)),
+        mi.timestampNanos,
         subject,
-        headers: m.headers,
         body,
-        envelope: checked.envelope,
-        problem: checked.problem,
-      };
+        checked.envelope,
+        checked.problem,
+      );
       if (matches(event)) {
         progress.delivered++;
         if (event.problem) progress.misfits++;
