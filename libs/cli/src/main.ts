@@ -15,8 +15,8 @@ let nc: NatsConnection | undefined;
 let client: RpcClient | undefined;
 
 // Connected on the first request only, so `--help` and usage errors need no server.
-async function rpc(): Promise<RpcClient> {
-  if (client) return client;
+async function natsConnection(): Promise<NatsConnection> {
+  if (nc) return nc;
   try {
     nc = await connect({
       servers: natsUrl.split(',').map((s) => s.trim()),
@@ -30,7 +30,11 @@ async function rpc(): Promise<RpcClient> {
       EXIT.unavailable,
     );
   }
-  client = createRpcClient(nc, { defaultTimeoutMs: timeoutMs });
+  return nc;
+}
+
+async function rpc(): Promise<RpcClient> {
+  client ??= createRpcClient(await natsConnection(), { defaultTimeoutMs: timeoutMs });
   return client;
 }
 
@@ -42,7 +46,24 @@ const ctx: CliContext = {
   call: async (contract, request) => (await rpc()).call(contract, request, { correlationId, timeoutMs }),
   natsUrl,
   correlationId,
+  nats: natsConnection,
+  isTTY: process.stdout.isTTY === true,
+  onInterrupt: (stop) => {
+    // Once only: a second Ctrl-C finds no handler and ends the process the usual way.
+    const handler = () => {
+      process.off('SIGINT', handler);
+      stop();
+    };
+    process.on('SIGINT', handler);
+    return () => process.off('SIGINT', handler);
+  },
 };
+
+// `idp audit replay | head`: the reader leaving is not an error.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(0);
+  throw err;
+});
 
 const status = await runCli(process.argv.slice(2), ctx);
 await nc?.close();

@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { registerAccountCommands } from './commands/account.js';
+import { registerAuditCommands } from './commands/audit.js';
 import { registerSpCommands } from './commands/sp.js';
 import type { CliContext } from './context.js';
 import { EXIT, toCliError } from './errors.js';
@@ -8,7 +9,11 @@ import { EXIT, toCliError } from './errors.js';
  * Command groups, one file each under `commands/`. A new group (`sp`, `letters`, `audit`, …) is a
  * `register…Commands(program, ctx)` function added here.
  */
-const GROUPS: ((program: Command, ctx: CliContext) => void)[] = [registerAccountCommands, registerSpCommands];
+const GROUPS: ((program: Command, ctx: CliContext) => void)[] = [
+  registerAccountCommands,
+  registerSpCommands,
+  registerAuditCommands,
+];
 
 /** The `idp` program with every group registered; parsing never exits the process. */
 export function createProgram(ctx: CliContext): Command {
@@ -19,7 +24,8 @@ export function createProgram(ctx: CliContext): Command {
       '\nEnvironment:\n' +
         '  NATS_URL                  NATS server(s), comma-separated (default nats://127.0.0.1:4222)\n' +
         '  NATS_REQUEST_TIMEOUT_MS   how long to wait for a service (default 10000)\n' +
-        '\nExit status: 0 done, 1 refused by the service, 2 usage error, 69 service or NATS unreachable, 70 internal error.',
+        '\nExit status: 0 done, 1 refused by the service (audit: events that do not fit their schema), 2 usage error,\n' +
+        '69 service or NATS unreachable, 70 internal error.',
     )
     .showHelpAfterError('(add --help for usage)')
     .configureOutput({
