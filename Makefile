@@ -28,12 +28,12 @@ MESH_ENV = $(strip $(foreach v,$(MESH_VARS),$(if $($(v)),$(v)='$($(v))')))
 FROZEN = $(if $(filter-out false 0,$(CI)),--frozen-lockfile)
 
 .PHONY: help install infra build up down status logs lint typecheck test test-unit test-int test-e2e \
-	bench clean clean-all
+	bench bench-replay clean clean-all
 
 help: ## list the targets
 	@echo 'Usage: make <target> [VAR=value ...]'
 	@echo
-	@awk 'BEGIN { FS = ":.*## " } /^[a-z][a-z0-9-]*:.*## / { printf "  %-10s %s\n", $$1, $$2 }' $(MAKEFILE_LIST)
+	@awk 'BEGIN { FS = ":.*## " } /^[a-z][a-z0-9-]*:.*## / { printf "  %-13s %s\n", $$1, $$2 }' $(MAKEFILE_LIST)
 	@echo
 	@echo 'make up takes GATEWAY_REPLICAS ACCOUNTS_REPLICAS OTP_SENDER_REPLICAS ACTIVATION_REPLICAS RA_REPLICAS NOTARY_REPLICAS'
 	@echo '(1 each), GATEWAY_PORT (8080), CONSOLE_PORT (8090), ADMIN_PORT_BASE (9100), LOG_LEVEL (info),'
@@ -81,6 +81,9 @@ test: install infra build lint typecheck test-unit test-int test-e2e ## everythi
 
 bench: install build ## load benchmark on a private stack (BENCH_CONCURRENCY=16 BENCH_DURATION=25 BENCH_LOGINS BENCH_WARMUP=5 BENCH_SSO_DURATION=10)
 	$(TSNODE) test/bench/main.ts
+
+bench-replay: install ## audit replay benchmark: 100k events through replay + validation on a private nats-server (BENCH_REPLAY_EVENTS=100000 BENCH_REPLAY_RUNS=3)
+	$(TSNODE) test/bench/replay.ts
 
 clean: ## remove build output and var/run (keeps var/log)
 	@if [ -f var/run/mesh.json ] && kill -0 "$$(node -p "require('./var/run/mesh.json').supervisor.pid" 2>/dev/null)" 2>/dev/null; then \

@@ -1,4 +1,11 @@
-import type { JetStreamClient, JetStreamManager, RpcDef, RpcRequest, RpcResponse } from '@idp/events';
+import type {
+  JetStreamClient,
+  JetStreamManager,
+  NatsConnection,
+  RpcDef,
+  RpcRequest,
+  RpcResponse,
+} from '@idp/events';
 
 /**
  * What a command may use. `main.ts` makes the real one (NATS, the process's streams); tests pass
@@ -22,4 +29,15 @@ export interface CliContext {
   natsUrl: string;
   /** Shown in messages about failures an operator may need to look up in the services' logs. */
   correlationId: string;
+  /** The NATS connection itself, for commands that read JetStream (`audit`). Absent: such commands refuse. */
+  nats?(): Promise<NatsConnection>;
+  /** True when stdout is a terminal (`audit` then prints tables by default, JSON lines otherwise). */
+  isTTY?: boolean;
+  /**
+   * Calls `stop` on the first Ctrl-C (SIGINT) instead of ending the process, so a command that
+   * follows a stream can finish cleanly; returns the function that removes the handler.
+   */
+  onInterrupt?(stop: () => void): () => void;
+  /** The clock for relative times (`--since 10m`); default the system clock. */
+  now?(): Date;
 }

@@ -21,7 +21,7 @@ let nc: NatsConnection | undefined;
 let client: RpcClient | undefined;
 
 // Connected on the first request only, so `--help` and usage errors need no server.
-async function connection(): Promise<NatsConnection> {
+async function natsConnection(): Promise<NatsConnection> {
   if (nc) return nc;
   try {
     nc = await connect({
@@ -40,7 +40,7 @@ async function connection(): Promise<NatsConnection> {
 }
 
 async function rpc(): Promise<RpcClient> {
-  client ??= createRpcClient(await connection(), { defaultTimeoutMs: timeoutMs });
+  client ??= createRpcClient(await natsConnection(), { defaultTimeoutMs: timeoutMs });
   return client;
 }
 
@@ -51,12 +51,29 @@ const ctx: CliContext = {
   readStdin: () => text(process.stdin),
   call: async (contract, request) => (await rpc()).call(contract, request, { correlationId, timeoutMs }),
   jetstream: async () => {
-    const c = await connection();
+    const c = await natsConnection();
     return { js: jetstream(c), jsm: await jetstreamManager(c) };
   },
   natsUrl,
   correlationId,
+  nats: natsConnection,
+  isTTY: process.stdout.isTTY === true,
+  onInterrupt: (stop) => {
+    // Once only: a second Ctrl-C finds no handler and ends the process the usual way.
+    const handler = () => {
+      process.off('SIGINT', handler);
+      stop();
+    };
+    process.on('SIGINT', handler);
+    return () => process.off('SIGINT', handler);
+  },
 };
+
+// `idp audit replay | head`: the reader leaving is not an error.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(0);
+  throw err;
+});
 
 const status = await runCli(process.argv.slice(2), ctx);
 await nc?.close();

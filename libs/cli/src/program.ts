@@ -24,7 +24,8 @@ export function createProgram(ctx: CliContext): Command {
       '\nEnvironment:\n' +
         '  NATS_URL                  NATS server(s), comma-separated (default nats://127.0.0.1:4222)\n' +
         '  NATS_REQUEST_TIMEOUT_MS   how long to wait for a service (default 10000)\n' +
-        '\nExit status: 0 done, 1 refused by the service, 2 usage error, 69 service or NATS unreachable, 70 internal error.',
+        '\nExit status: 0 done, 1 refused by the service (audit: events that do not fit their schema), 2 usage error,\n' +
+        '69 service or NATS unreachable, 70 internal error.',
     )
     .showHelpAfterError('(add --help for usage)')
     .configureOutput({
