@@ -12,7 +12,17 @@ export const ACCOUNTS_ERROR_CODES = [
   'accounts.invalid_tax_number',
   'accounts.invalid_phone',
   'accounts.too_young',
+  /** Fewer than 12 characters. */
   'accounts.weak_password',
+  /** More than 256 characters. */
+  'accounts.password_too_long',
+  /** On the common/breached list, a repetition or sequence, or built on the account or service name. */
+  'accounts.common_password',
+  'accounts.invalid_email',
+  /** Not 13 digits, no real birth date in it, or a wrong check digit. */
+  'accounts.invalid_emso',
+  /** The EMŠO encodes another date of birth than the one given with it. */
+  'accounts.emso_birth_date_mismatch',
   'accounts.suspended',
   /** A birth date that is not a real `YYYY-MM-DD` calendar date. */
   'accounts.invalid_birth_date',
