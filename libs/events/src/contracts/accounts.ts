@@ -32,9 +32,31 @@ export const ACCOUNTS_ERROR_CODES = [
   'accounts.smspass_not_active',
   /** smsPASS is active but no verified phone is on record (an inconsistency an operator must fix). */
   'accounts.no_verified_phone',
+  /** The account's state does not allow this change (e.g. confirming an e-mail twice, activating a cancelled account). */
+  'accounts.transition_not_allowed',
+  /** Right password, but the account's e-mail address has not been confirmed yet. */
+  'accounts.email_not_confirmed',
+  /** Right password, but the account has been cancelled. */
+  'accounts.cancelled',
+  /** An e-mail confirmation or password reset link that is unknown, used or expired (one code for all three). */
+  'accounts.invalid_token',
+  /** The terms of use accepted are not the current version. */
+  'accounts.terms_outdated',
 ] as const;
 
 export const SmsPassStatus = z.enum(['none', 'pending', 'active', 'suspended', 'cancelled']);
+/**
+ * The account's lifecycle (services/accounts/src/domain/account-state.ts). `suspended` and
+ * `cancelled` are states of the whole account; cancelling only smsPASS returns to `email_confirmed`.
+ */
+export const AccountState = z.enum([
+  'registered',
+  'email_confirmed',
+  'smspass_pending',
+  'smspass_active',
+  'suspended',
+  'cancelled',
+]);
 const Email = z.string().trim().toLowerCase().email().max(254);
 const AccountId = z.string().uuid();
 
@@ -115,8 +137,18 @@ export const AccountPasswordVerificationFailedV1 = defineEvent(
   z.object({
     /** Absent when no account has that name: the event then records only that a guess failed. */
     accountId: AccountId.optional(),
-    /** `suspended`: the password was right but an operator has suspended the account. */
-    reason: z.enum(['wrong_password', 'unknown_account', 'locked', 'suspended']),
+    /**
+     * `suspended`, `email_not_confirmed`, `cancelled`: the password was right but the account's
+     * state refuses logins.
+     */
+    reason: z.enum([
+      'wrong_password',
+      'unknown_account',
+      'locked',
+      'suspended',
+      'email_not_confirmed',
+      'cancelled',
+    ]),
   }),
   'A login failed at the password step.',
 );
@@ -126,10 +158,90 @@ export const AccountTemporarilyLockedV1 = defineEvent(
   'Too many failed passwords: the account refuses logins until `until`.',
 );
 
+// Lifecycle: one event per transition of the account state machine. Ids and states only.
+const Transition = { ...Aggregate, from: AccountState };
+export const AccountRegisteredV1 = defineEvent(
+  'idp.account.registered.v1',
+  z.object({ ...Aggregate, termsVersion: z.string(), termsAcceptedAt: z.string().datetime() }),
+  'A citizen registered an account (state `registered`); the terms of use version they accepted.',
+);
+export const AccountEmailConfirmedV1 = defineEvent(
+  'idp.account.email_confirmed.v1',
+  z.object({ ...Transition, via: z.enum(['confirmation_link', 'password_reset_link']) }),
+  'The account e-mail address was proven by a link sent to it.',
+);
+export const AccountSmsPassRequestedV1 = defineEvent(
+  'idp.account.smspass_requested.v1',
+  z.object(Transition),
+  'smsPASS activation started: the account waits for its identity to be proven (`smspass_pending`).',
+);
+export const AccountSmsPassActivatedV1 = defineEvent(
+  'idp.account.smspass_activated.v1',
+  z.object(Transition),
+  'smsPASS became active: the account logs in with password and SMS code.',
+);
+export const AccountSmsPassCancelledV1 = defineEvent(
+  'idp.account.smspass_cancelled.v1',
+  z.object({ ...Transition, by: z.enum(['self', 'officer', 'expiry']) }),
+  'smsPASS was cancelled (or its pending activation given up); the account stays, password only.',
+);
+export const AccountSuspendedV1 = defineEvent(
+  'idp.account.suspended.v1',
+  z.object({ ...Transition, reason: z.enum(['abuse', 'other']) }),
+  'An officer suspended the account: no login until it is reinstated.',
+);
+export const AccountReinstatedV1 = defineEvent(
+  'idp.account.reinstated.v1',
+  z.object({ ...Aggregate, from: AccountState, to: AccountState }),
+  'A suspended account was reinstated to the state it had before.',
+);
+export const AccountCancelledV1 = defineEvent(
+  'idp.account.cancelled.v1',
+  z.object({ ...Transition, by: z.enum(['self', 'officer']) }),
+  'The account was closed for good.',
+);
+export const AccountPasswordChangedV1 = defineEvent(
+  'idp.account.password_changed.v1',
+  z.object({ ...Aggregate, via: z.enum(['change', 'reset']) }),
+  'The password was replaced, on the user pages or through a reset link.',
+);
+export const AccountPasswordResetRequestedV1 = defineEvent(
+  'idp.account.password_reset_requested.v1',
+  z.object(Aggregate),
+  'A reset link was mailed to the account address (requests for unknown addresses leave no event).',
+);
+export const AccountDuplicateRegistrationAttemptedV1 = defineEvent(
+  'idp.account.duplicate_registration_attempted.v1',
+  z.object(Aggregate),
+  'Someone tried to register with the address of this existing account; its owner was told by e-mail.',
+);
+export const AccountTokenRejectedV1 = defineEvent(
+  'idp.account.token_rejected.v1',
+  z.object({
+    /** Present when the token was known (used or expired). */
+    accountId: AccountId.optional(),
+    purpose: z.enum(['email_confirmation', 'password_reset']),
+    reason: z.enum(['unknown', 'used', 'expired', 'state']),
+  }),
+  'An e-mail confirmation or password reset link was refused.',
+);
+
 export const ACCOUNTS_CONTRACTS = [
   ...Object.values(accountsRpc),
   AccountCreatedV1,
   AccountPasswordVerifiedV1,
   AccountPasswordVerificationFailedV1,
   AccountTemporarilyLockedV1,
+  AccountRegisteredV1,
+  AccountEmailConfirmedV1,
+  AccountSmsPassRequestedV1,
+  AccountSmsPassActivatedV1,
+  AccountSmsPassCancelledV1,
+  AccountSuspendedV1,
+  AccountReinstatedV1,
+  AccountCancelledV1,
+  AccountPasswordChangedV1,
+  AccountPasswordResetRequestedV1,
+  AccountDuplicateRegistrationAttemptedV1,
+  AccountTokenRejectedV1,
 ];
