@@ -2,6 +2,7 @@ import type { EventDef, JobDef, MessageDef, RpcDef } from './define.js';
 import { MessagingMessageDeadLetteredV1 } from './contracts/messaging.js';
 import { serviceStatus } from './contracts/services.js';
 import { ACCOUNTS_CONTRACTS } from './contracts/accounts.js';
+import { ACTIVATION_CONTRACTS } from './contracts/activation.js';
 import { OTP_CONTRACTS } from './contracts/otp.js';
 import { SAML_CONTRACTS } from './contracts/saml.js';
 
@@ -47,6 +48,7 @@ export const catalog = new Catalog([
   MessagingMessageDeadLetteredV1,
   ...Object.values(serviceStatus),
   ...ACCOUNTS_CONTRACTS,
+  ...ACTIVATION_CONTRACTS,
   ...OTP_CONTRACTS,
   ...SAML_CONTRACTS,
 ]);

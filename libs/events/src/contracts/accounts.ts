@@ -59,6 +59,21 @@ export const AccountState = z.enum([
 ]);
 const Email = z.string().trim().toLowerCase().email().max(254);
 const AccountId = z.string().uuid();
+const Password = z.string().min(1).max(1024);
+const Language = z.enum(['sl', 'en']);
+/** A link token as mailed: 32 random bytes, base64url. */
+const LinkToken = z.string().regex(/^[A-Za-z0-9_-]{43}$/);
+const PostalAddress = z.object({
+  street: z.string().trim().min(1).max(200),
+  postalCode: z.string().trim().min(1).max(20),
+  city: z.string().trim().min(1).max(100),
+  /** ISO 3166-1 alpha-2 */
+  country: z
+    .string()
+    .trim()
+    .regex(/^[A-Za-z]{2}$/),
+});
+const E164 = z.string().regex(/^\+[1-9]\d{6,14}$/);
 
 /** Attribute values the accounts service can release; which ones reach an SP is the SP's policy. */
 export const AccountAttributes = z.object({
@@ -118,6 +133,91 @@ export const accountsRpc = {
     z.object({ accountId: AccountId }),
     'Operator command: creates a (demo/test) citizen, enforcing every validation rule.',
   ),
+  register: defineRpc(
+    'idp.rpc.accounts.register.v1',
+    z.object({
+      email: z.string().max(254),
+      password: Password,
+      givenName: z.string().trim().min(1).max(100),
+      familyName: z.string().trim().min(1).max(100),
+      taxNumber: z.string().trim().max(20),
+      emso: z.string().trim().max(20).optional(),
+      birthDate: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),
+      address: PostalAddress,
+      /** A mobile number to bind later; stored unverified until an SMS code proves it. */
+      phone: z.string().trim().max(30).optional(),
+      /** The version of the terms of use the citizen accepted; must be the current one. */
+      termsVersion: z.string().min(1).max(40),
+      /** The language of the e-mails the account receives. */
+      language: Language.default('sl'),
+    }),
+    /**
+     * The same answer whether or not the address already had an account (its owner is mailed
+     * instead), so the page says "check your e-mail" either way and learns nothing more.
+     */
+    z.object({ next: z.literal('confirm_email') }),
+    'Self-registration: validates every field, creates the account in state `registered` and mails a confirmation link.',
+  ),
+  confirmEmail: defineRpc(
+    'idp.rpc.accounts.confirm_email.v1',
+    z.object({ token: LinkToken }),
+    z.object({ accountId: AccountId }),
+    'Spends an e-mail confirmation link: the account moves to `email_confirmed`.',
+  ),
+  requestPasswordReset: defineRpc(
+    'idp.rpc.accounts.request_password_reset.v1',
+    z.object({ email: z.string().max(254), language: Language.optional() }),
+    /** Always this answer: whether a mail went out is not the caller's to know. */
+    z.object({ next: z.literal('check_email') }),
+    'Mails a password reset link when the address belongs to an account that may reset; answers the same otherwise.',
+  ),
+  resetPassword: defineRpc(
+    'idp.rpc.accounts.reset_password.v1',
+    z.object({ token: LinkToken, newPassword: Password }),
+    z.object({ accountId: AccountId }),
+    'Spends a password reset link and sets the new password (the rules of registration apply).',
+  ),
+  changePassword: defineRpc(
+    'idp.rpc.accounts.change_password.v1',
+    z.object({ accountId: AccountId, currentPassword: Password, newPassword: Password }),
+    z.object({ accountId: AccountId }),
+    'Changes the password of a logged-in citizen who knows the current one.',
+  ),
+  getPersonalData: defineRpc(
+    'idp.rpc.accounts.get_personal_data.v1',
+    z.object({ accountId: AccountId }),
+    z.object({
+      accountId: AccountId,
+      state: AccountState,
+      email: z.string(),
+      givenName: z.string().optional(),
+      familyName: z.string().optional(),
+      taxNumber: z.string().optional(),
+      emso: z.string().optional(),
+      birthDate: z.string().optional(),
+      address: PostalAddress.optional(),
+      contactEmails: z.array(z.object({ email: z.string(), verified: z.boolean() })),
+      /** Phones on record; only verified ones receive smsPASS codes. */
+      phones: z.array(z.object({ phone: E164, verified: z.boolean() })),
+      language: Language,
+      terms: z.object({ version: z.string(), acceptedAt: z.string().datetime() }).optional(),
+    }),
+    'Everything on record about the citizen, for their user pages.',
+  ),
+  updateContactData: defineRpc(
+    'idp.rpc.accounts.update_contact_data.v1',
+    z.object({
+      accountId: AccountId,
+      address: PostalAddress.optional(),
+      addEmails: z.array(z.string().max(254)).max(10).default([]),
+      removeEmails: z.array(z.string().max(254)).max(10).default([]),
+      /** Added unverified: a phone is bound only once an SMS code has proven it. */
+      addPhones: z.array(z.string().max(30)).max(5).default([]),
+      language: Language.optional(),
+    }),
+    z.object({ accountId: AccountId }),
+    'Changes the permanent address, contact e-mails, unverified phones or mail language.',
+  ),
 };
 
 const Aggregate = { accountId: AccountId };
@@ -167,7 +267,7 @@ export const AccountRegisteredV1 = defineEvent(
 );
 export const AccountEmailConfirmedV1 = defineEvent(
   'idp.account.email_confirmed.v1',
-  z.object({ ...Transition, via: z.enum(['confirmation_link', 'password_reset_link']) }),
+  z.object(Transition),
   'The account e-mail address was proven by a link sent to it.',
 );
 export const AccountSmsPassRequestedV1 = defineEvent(
@@ -215,6 +315,11 @@ export const AccountDuplicateRegistrationAttemptedV1 = defineEvent(
   z.object(Aggregate),
   'Someone tried to register with the address of this existing account; its owner was told by e-mail.',
 );
+export const AccountContactDataUpdatedV1 = defineEvent(
+  'idp.account.contact_data_updated.v1',
+  z.object({ ...Aggregate, changed: z.array(z.enum(['address', 'emails', 'phones', 'language'])) }),
+  'The citizen changed contact data (which kinds, never the values).',
+);
 export const AccountTokenRejectedV1 = defineEvent(
   'idp.account.token_rejected.v1',
   z.object({
@@ -244,4 +349,5 @@ export const ACCOUNTS_CONTRACTS = [
   AccountPasswordResetRequestedV1,
   AccountDuplicateRegistrationAttemptedV1,
   AccountTokenRejectedV1,
+  AccountContactDataUpdatedV1,
 ];

@@ -18,7 +18,7 @@ const at = (state: AccountState, suspendedFrom: LiveState | null = null): Accoun
 });
 
 const COMMANDS: Record<string, AccountCommand> = {
-  confirm_email: { type: 'confirm_email', via: 'confirmation_link' },
+  confirm_email: { type: 'confirm_email' },
   request_smspass: { type: 'request_smspass' },
   activate_smspass: { type: 'activate_smspass' },
   cancel_smspass: { type: 'cancel_smspass', by: 'self' },
@@ -114,9 +114,8 @@ describe('domain/account-state guards', () => {
     expect(loginRefusal('suspended')?.kind).to.equal('permission_denied');
   });
 
-  it('lets a reset link finish a registration but not wake a suspended or cancelled account', () => {
+  it('resets passwords of confirmed, live accounts only', () => {
     expect(STATES.filter((s) => may(s, 'reset_password'))).to.deep.equal([
-      'registered',
       'email_confirmed',
       'smspass_pending',
       'smspass_active',

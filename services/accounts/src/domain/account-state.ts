@@ -35,7 +35,7 @@ export interface AccountLifecycle {
 }
 
 export type AccountCommand =
-  | { type: 'confirm_email'; via: 'confirmation_link' | 'password_reset_link' }
+  | { type: 'confirm_email' }
   | { type: 'request_smspass' }
   | { type: 'activate_smspass' }
   | { type: 'cancel_smspass'; by: 'self' | 'officer' | 'expiry' }
@@ -85,7 +85,7 @@ export function transition(
   switch (command.type) {
     case 'confirm_email':
       if (from !== 'registered') break;
-      return move('email_confirmed', event(AccountEmailConfirmedV1, { accountId, from, via: command.via }));
+      return move('email_confirmed', event(AccountEmailConfirmedV1, { accountId, from }));
     case 'request_smspass':
       if (from !== 'email_confirmed') break;
       return move('smspass_pending', event(AccountSmsPassRequestedV1, { accountId, from }));
@@ -121,8 +121,9 @@ export type AccountAction = 'log_in' | 'change_password' | 'reset_password' | 'u
 const ALLOWED: Readonly<Record<AccountAction, readonly AccountState[]>> = {
   log_in: ['email_confirmed', 'smspass_pending', 'smspass_active'],
   change_password: ['email_confirmed', 'smspass_pending', 'smspass_active'],
-  // A reset link proves the mailbox as a confirmation link does, so it also completes a registration.
-  reset_password: ['registered', 'email_confirmed', 'smspass_pending', 'smspass_active'],
+  // Not `registered`: whoever registered an address they do not own must not have it adopted, with
+  // their personal data, by the mailbox owner's reset; an unconfirmed registration expires instead.
+  reset_password: ['email_confirmed', 'smspass_pending', 'smspass_active'],
   update_contact_data: ['email_confirmed', 'smspass_pending', 'smspass_active'],
 };
 
