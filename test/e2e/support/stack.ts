@@ -92,6 +92,8 @@ async function startOn(x: {
       SP_REGISTRY_POLL_MS: '200',
       SMS_DEV_SINK_FILE: join(dir, 'dev-sms.jsonl'),
       OTP_DEV_SECRETS_FILE: join(dir, 'otp-dev-secrets.json'),
+      MAIL_DEV_SINK_FILE: join(dir, 'dev-mail.jsonl'),
+      MAIL_DEV_SECRETS_FILE: join(dir, 'mail-dev-secrets.json'),
       ...o.env,
     },
   });
