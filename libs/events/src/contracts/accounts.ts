@@ -9,6 +9,8 @@ export const ACCOUNTS_ERROR_CODES = [
   'accounts.not_found',
   'accounts.email_taken',
   'accounts.tax_number_taken',
+  /** Another account holds this EMŠO (one EMŠO is one person). */
+  'accounts.emso_taken',
   'accounts.invalid_tax_number',
   'accounts.invalid_phone',
   'accounts.too_young',

@@ -201,6 +201,9 @@ describe('accounts self-registration, e-mail confirmation and passwords (real NA
     expect(
       await acc.refusal(accountsRpc.register, { ...ANA, email: 'other@example.si', emso: undefined }),
     ).to.include({ kind: 'already_exists', code: 'accounts.tax_number_taken' });
+    expect(
+      await acc.refusal(accountsRpc.register, { ...ANA, email: 'other@example.si', taxNumber: '98511734' }),
+    ).to.include({ kind: 'already_exists', code: 'accounts.emso_taken' });
   });
 
   it('answers a reset request the same for every address and mails only an existing, confirmed account', async () => {

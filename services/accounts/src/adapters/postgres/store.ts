@@ -106,8 +106,7 @@ const toEntry = (r: {
 const UNIQUE_VIOLATIONS: Record<string, DomainError['code']> = {
   accounts_email_key: 'accounts.email_taken',
   accounts_tax_number_key: 'accounts.tax_number_taken',
-  // One EMŠO is one person, as one tax number is.
-  accounts_emso_key: 'accounts.tax_number_taken',
+  accounts_emso_key: 'accounts.emso_taken',
 };
 
 function mapUniqueViolation(err: unknown): unknown {
