@@ -229,6 +229,8 @@ export function planMesh(o: MeshOptions = {}): InstancePlan[] {
         // The IdP has one public identity (its SAML entity and endpoints), whichever replica answers:
         // the first replica's address, following GATEWAY_PORT.
         ...(spec.http === 'gateway' ? { PUBLIC_URL: publicUrl } : {}),
+        // Links in mails (e-mail confirmation, password reset) lead to the gateway's public address.
+        ...(spec.name === 'activation' ? { MAIL_PUBLIC_BASE_URL: publicUrl } : {}),
         ...(spec.dbRole
           ? { DATABASE_URL: `postgres://${spec.dbRole}@${hostForUrl(pg.host)}:${pg.port}/${pg.database}` }
           : {}),

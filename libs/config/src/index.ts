@@ -89,3 +89,4 @@ export function redactConfig<S extends AnyObject>(schema: S, config: z.infer<S>)
 }
 
 export { z };
+export { developmentSecret } from './dev-secret.js';

@@ -1,27 +1,52 @@
-import { commonConfig, port, z } from '@idp/config';
+import { commonConfig, port, secret, z } from '@idp/config';
 import { databaseConfig } from '@idp/db';
 
 const count = (fallback: number) => z.coerce.number().int().min(1).max(10_000).default(fallback);
 const seconds = (fallback: number) => z.coerce.number().int().min(1).max(86_400).default(fallback);
 
-export const AccountsConfig = commonConfig.extend({
-  ADMIN_PORT: port.default(9110),
-  ...databaseConfig('accounts'),
-  // Failed passwords per account (or per unknown account name) before it is locked.
-  LOGIN_ACCOUNT_MAX_FAILURES: count(5),
-  LOGIN_ACCOUNT_WINDOW_SECONDS: seconds(900),
-  LOGIN_ACCOUNT_LOCK_SECONDS: seconds(900),
-  // Failed passwords per client address (IPv4 address or IPv6 /64), across all account names:
-  // stops one client from spraying a common password over many accounts.
-  LOGIN_ADDRESS_MAX_FAILURES: count(20),
-  LOGIN_ADDRESS_WINDOW_SECONDS: seconds(900),
-  LOGIN_ADDRESS_LOCK_SECONDS: seconds(900),
-  /** How often expired throttle rows are deleted (they stop counting when they expire regardless). */
-  LOGIN_THROTTLE_SWEEP_SECONDS: seconds(60),
-  // argon2id cost. The defaults are OWASP's (m=19 MiB, t=2, p=1); the floor is OWASP's weakest
-  // equivalent (m=7 MiB with t=5), so a typo cannot make the hashes cheap to crack.
-  ARGON2_MEMORY_KIB: z.coerce.number().int().min(7168).max(1_048_576).default(19_456),
-  ARGON2_TIME_COST: z.coerce.number().int().min(1).max(20).default(2),
-  ARGON2_PARALLELISM: z.coerce.number().int().min(1).max(16).default(1),
-});
+export const AccountsConfig = commonConfig
+  .extend({
+    ADMIN_PORT: port.default(9110),
+    ...databaseConfig('accounts'),
+    // Failed passwords per account (or per unknown account name) before it is locked.
+    LOGIN_ACCOUNT_MAX_FAILURES: count(5),
+    LOGIN_ACCOUNT_WINDOW_SECONDS: seconds(900),
+    LOGIN_ACCOUNT_LOCK_SECONDS: seconds(900),
+    // Failed passwords per client address (IPv4 address or IPv6 /64), across all account names:
+    // stops one client from spraying a common password over many accounts.
+    LOGIN_ADDRESS_MAX_FAILURES: count(20),
+    LOGIN_ADDRESS_WINDOW_SECONDS: seconds(900),
+    LOGIN_ADDRESS_LOCK_SECONDS: seconds(900),
+    /** How often expired throttle rows are deleted (they stop counting when they expire regardless). */
+    LOGIN_THROTTLE_SWEEP_SECONDS: seconds(60),
+    // argon2id cost. The defaults are OWASP's (m=19 MiB, t=2, p=1); the floor is OWASP's weakest
+    // equivalent (m=7 MiB with t=5), so a typo cannot make the hashes cheap to crack.
+    ARGON2_MEMORY_KIB: z.coerce.number().int().min(7168).max(1_048_576).default(19_456),
+    ARGON2_TIME_COST: z.coerce.number().int().min(1).max(20).default(2),
+    ARGON2_PARALLELISM: z.coerce.number().int().min(1).max(16).default(1),
+    /** The terms of use version a registration must accept (the pages show that version). */
+    TERMS_VERSION: z.string().min(1).max(40).default('2026-01'),
+    EMAIL_CONFIRMATION_TTL_SECONDS: z.coerce
+      .number()
+      .int()
+      .min(600)
+      .max(7 * 86_400)
+      .default(86_400),
+    PASSWORD_RESET_TTL_SECONDS: z.coerce.number().int().min(300).max(86_400).default(3600),
+    /**
+     * Seals mail jobs (recipient, link tokens) for the activation service's mail worker, which must
+     * have the same value. Required outside development.
+     */
+    MAIL_SEAL_KEY: secret(z.string().min(32).optional()),
+    /** Development only: where the generated MAIL_SEAL_KEY is kept, shared with activation. */
+    MAIL_DEV_SECRETS_FILE: z.string().min(1).default('var/dev-secrets/mail.json'),
+  })
+  .superRefine((c, ctx) => {
+    if (c.IDP_ENV !== 'development' && !c.MAIL_SEAL_KEY)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['MAIL_SEAL_KEY'],
+        message: `required when IDP_ENV=${c.IDP_ENV} (only development generates one)`,
+      });
+  });
 export type AccountsConfig = z.infer<typeof AccountsConfig>;

@@ -1,8 +1,10 @@
-import { loadConfig, redactConfig } from '@idp/config';
+import { developmentSecret, loadConfig, redactConfig } from '@idp/config';
 import { openServiceDatabase } from '@idp/db';
+import { MAIL_SEAL_PURPOSE, createSealer, deriveKey } from '@idp/events';
 import { runMain } from '@idp/observability';
 import { packageVersion, startRuntime } from '@idp/runtime';
 import { createArgon2Hasher } from './adapters/argon2/hasher.js';
+import { sealedMailQueue } from './adapters/mail/mail-queue.js';
 import { createPostgresAccountStore } from './adapters/postgres/store.js';
 import type { AccountsTables } from './adapters/postgres/tables.js';
 import { AccountsConfig } from './config.js';
@@ -20,6 +22,17 @@ runMain(async () => {
   const database = await openServiceDatabase<AccountsTables>(rt, config, migrations);
   const store = createPostgresAccountStore(database.db);
   const clock = systemClock;
+  let mailSealKey = config.MAIL_SEAL_KEY;
+  if (!mailSealKey) {
+    // Config validation allows this only with IDP_ENV=development.
+    const dev = await developmentSecret(config.MAIL_DEV_SECRETS_FILE, 'MAIL_SEAL_KEY');
+    mailSealKey = dev.value;
+    rt.log.warn(
+      { file: config.MAIL_DEV_SECRETS_FILE, created: dev.created },
+      'MAIL_SEAL_KEY is not set: using a DEVELOPMENT key shared with activation; production requires MAIL_SEAL_KEY',
+    );
+  }
+  const event = eventFactory({ producer: rt.producer, catalog: rt.catalog, clock });
   rt.serve(
     accountsHandlers({
       store,
@@ -29,7 +42,13 @@ runMain(async () => {
         timeCost: config.ARGON2_TIME_COST,
         parallelism: config.ARGON2_PARALLELISM,
       }),
-      event: eventFactory({ producer: rt.producer, catalog: rt.catalog, clock }),
+      event,
+      mail: sealedMailQueue({ sealer: createSealer(deriveKey(mailSealKey, MAIL_SEAL_PURPOSE)), event }),
+      registration: {
+        termsVersion: config.TERMS_VERSION,
+        emailConfirmationTtlMs: config.EMAIL_CONFIRMATION_TTL_SECONDS * 1000,
+        passwordResetTtlMs: config.PASSWORD_RESET_TTL_SECONDS * 1000,
+      },
       loginPolicy: {
         account: {
           maxFailures: config.LOGIN_ACCOUNT_MAX_FAILURES,

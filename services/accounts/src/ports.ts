@@ -1,5 +1,14 @@
-import type { Envelope, EventDef, MessageContext, MessageInput, SmsPassStatus } from '@idp/events';
+import type {
+  Envelope,
+  MessageDef,
+  MailLanguage,
+  MailTemplate,
+  MessageContext,
+  MessageInput,
+  SmsPassStatus,
+} from '@idp/events';
 import type { z } from '@idp/config';
+import type { AccountLifecycle } from './domain/account-state.js';
 import type { LoginPolicy, ThrottleEntry } from './domain/login-throttle.js';
 
 export type SmsPass = z.infer<typeof SmsPassStatus>;
@@ -22,6 +31,18 @@ export interface AccountRecord {
   birthDate: string | null;
   smsPass: SmsPass;
   suspendedAt: Date | null;
+  lifecycle: AccountLifecycle;
+  emso: string | null;
+  language: 'sl' | 'en';
+  createdAt: Date;
+}
+
+export interface PostalAddress {
+  street: string;
+  postalCode: string;
+  city: string;
+  /** ISO 3166-1 alpha-2 */
+  country: string;
 }
 
 export interface NewAccountRow {
@@ -32,8 +53,36 @@ export interface NewAccountRow {
   familyName: string | undefined;
   taxNumber: string | undefined;
   birthDate: string | undefined;
-  smsPass: SmsPass;
+  emso?: string | undefined;
+  language?: 'sl' | 'en' | undefined;
+  /** The store derives `sms_pass` and `suspended_at` from it. */
+  lifecycle: AccountLifecycle;
+  terms?: { version: string; acceptedAt: Date } | undefined;
+  emailConfirmedAt: Date | null;
+  address?: PostalAddress | undefined;
   createdAt: Date;
+}
+
+export type TokenPurpose = 'email_confirmation' | 'password_reset';
+
+export interface TokenRow {
+  /** SHA-256 of the token. */
+  hash: Buffer;
+  accountId: string;
+  purpose: TokenPurpose;
+  expiresAt: Date;
+  usedAt: Date | null;
+  createdAt: Date;
+}
+
+/** Everything the citizen's user pages show. */
+export interface PersonalData {
+  account: AccountRecord;
+  address: PostalAddress | undefined;
+  contactEmails: { email: string; verified: boolean }[];
+  phones: { e164: string; verified: boolean }[];
+  termsVersion: string | null;
+  termsAcceptedAt: Date | null;
 }
 
 export interface NewPhoneRow {
@@ -55,6 +104,8 @@ export interface LoginLookup {
 export interface AccountStore {
   findByEmail(email: string): Promise<AccountRecord | undefined>;
   findById(id: string): Promise<AccountRecord | undefined>;
+  /** The account with its address, contact e-mails, phones and terms acceptance. */
+  personalData(id: string): Promise<PersonalData | undefined>;
   /** The phone smsPASS codes go to: the earliest verified one. */
   findVerifiedPhone(accountId: string): Promise<string | undefined>;
   /** Throttle entries by key, as committed (no lock); missing keys are absent from the map. */
@@ -79,6 +130,25 @@ export interface AccountTransaction {
   /** Throws `already_exists` `accounts.email_taken` / `accounts.tax_number_taken` on a duplicate. */
   insertAccount(account: NewAccountRow, phone: NewPhoneRow | undefined): Promise<void>;
   updatePasswordHash(accountId: string, passwordHash: string, now: Date): Promise<void>;
+  /** Reads an account and locks its row until commit, so its state changes one after the other. */
+  lockAccount(id: string): Promise<AccountRecord | undefined>;
+  lockAccountByEmail(email: string): Promise<AccountRecord | undefined>;
+  /** Writes a new lifecycle (and the `sms_pass`/`suspended_at` login reads, derived from it). */
+  saveLifecycle(accountId: string, lifecycle: AccountLifecycle, now: Date): Promise<void>;
+  /** Removes an account and everything that hangs off it (an expired, never confirmed registration). */
+  deleteAccount(accountId: string): Promise<void>;
+  insertToken(token: TokenRow): Promise<void>;
+  /** The token row, locked until commit so it is spent once; undefined for an unknown hash. */
+  lockToken(hash: Buffer): Promise<TokenRow | undefined>;
+  /** Spends every unused token of this purpose for the account (a newer link or a changed password). */
+  spendTokens(accountId: string, purpose: TokenPurpose, now: Date): Promise<void>;
+  /** Replaces the permanent address and the contact e-mails / unverified phones given. */
+  saveAddress(accountId: string, address: PostalAddress, now: Date): Promise<void>;
+  addContactEmail(accountId: string, email: string, now: Date): Promise<boolean>;
+  removeContactEmail(accountId: string, email: string): Promise<boolean>;
+  setLanguage(accountId: string, language: 'sl' | 'en', now: Date): Promise<void>;
+  /** Adds an unverified phone (bound only once an SMS code proves it); false when already on record. */
+  addPhone(accountId: string, e164: string, now: Date): Promise<boolean>;
   /**
    * Locks the throttle rows of `keys` until commit (creating empty ones), so concurrent failures
    * on one key are counted one after the other and none is lost.
@@ -108,7 +178,7 @@ export interface PasswordHasher {
 }
 
 /** Builds a catalog-checked envelope stamped with this service as producer. */
-export type EventFactory = <E extends EventDef>(
+export type EventFactory = <E extends MessageDef>(
   def: E,
   input: MessageInput<E>,
   ctx: MessageContext,
@@ -121,4 +191,27 @@ export interface Deps {
   clock: Clock;
   event: EventFactory;
   loginPolicy: LoginPolicy;
+  /** Seals mail jobs for the activation service's mail worker. */
+  mail: MailQueue;
+  registration: RegistrationSettings;
+}
+
+export interface MailRequest {
+  accountId: string;
+  template: z.infer<typeof MailTemplate>;
+  language: z.infer<typeof MailLanguage>;
+  to: string;
+  params?: Record<string, string>;
+}
+
+/** Builds mail jobs (`idp.work.mail.send.v1`) to enqueue in the outbox with the change they report. */
+export interface MailQueue {
+  job(mail: MailRequest, ctx: MessageContext): Envelope;
+}
+
+export interface RegistrationSettings {
+  /** The terms of use version a registration must accept. */
+  termsVersion: string;
+  emailConfirmationTtlMs: number;
+  passwordResetTtlMs: number;
 }

@@ -17,6 +17,7 @@ import {
 } from './saml/verify/index.js';
 import { SessionStore } from './session/store.js';
 import { mountLoginRoutes } from './http/login-routes.js';
+import { devMailRoute } from './http/dev-mail.js';
 import { devSmsRoute } from './http/dev-sms.js';
 import { mountSloRoutes } from './http/slo-routes.js';
 import type { FlowDeps } from './flow/deps.js';
@@ -94,7 +95,10 @@ runMain(async () => {
   };
   mountLoginRoutes(app, deps);
   mountSloRoutes(app, { ...deps, verifyLogoutRequest: (input) => verifyLogoutRequest(input, verifyContext) });
-  if (config.IDP_ENV === 'development') app.get('/dev/sms', devSmsRoute(rt.rpc));
+  if (config.IDP_ENV === 'development') {
+    app.get('/dev/sms', devSmsRoute(rt.rpc));
+    app.get('/dev/mail', devMailRoute(rt.rpc));
+  }
   app.get(
     '/saml/metadata',
     metadataRoute(

@@ -9,10 +9,22 @@ export const ACCOUNTS_ERROR_CODES = [
   'accounts.not_found',
   'accounts.email_taken',
   'accounts.tax_number_taken',
+  /** Another account holds this EMŠO (one EMŠO is one person). */
+  'accounts.emso_taken',
   'accounts.invalid_tax_number',
   'accounts.invalid_phone',
   'accounts.too_young',
+  /** Fewer than 12 characters. */
   'accounts.weak_password',
+  /** More than 256 characters. */
+  'accounts.password_too_long',
+  /** On the common/breached list, a repetition or sequence, or built on the account or service name. */
+  'accounts.common_password',
+  'accounts.invalid_email',
+  /** Not 13 digits, no real birth date in it, or a wrong check digit. */
+  'accounts.invalid_emso',
+  /** The EMŠO encodes another date of birth than the one given with it. */
+  'accounts.emso_birth_date_mismatch',
   'accounts.suspended',
   /** A birth date that is not a real `YYYY-MM-DD` calendar date. */
   'accounts.invalid_birth_date',
@@ -22,11 +34,48 @@ export const ACCOUNTS_ERROR_CODES = [
   'accounts.smspass_not_active',
   /** smsPASS is active but no verified phone is on record (an inconsistency an operator must fix). */
   'accounts.no_verified_phone',
+  /** The account's state does not allow this change (e.g. confirming an e-mail twice, activating a cancelled account). */
+  'accounts.transition_not_allowed',
+  /** Right password, but the account's e-mail address has not been confirmed yet. */
+  'accounts.email_not_confirmed',
+  /** Right password, but the account has been cancelled. */
+  'accounts.cancelled',
+  /** An e-mail confirmation or password reset link that is unknown, used or expired (one code for all three). */
+  'accounts.invalid_token',
+  /** The terms of use accepted are not the current version. */
+  'accounts.terms_outdated',
 ] as const;
 
 export const SmsPassStatus = z.enum(['none', 'pending', 'active', 'suspended', 'cancelled']);
+/**
+ * The account's lifecycle (services/accounts/src/domain/account-state.ts). `suspended` and
+ * `cancelled` are states of the whole account; cancelling only smsPASS returns to `email_confirmed`.
+ */
+export const AccountState = z.enum([
+  'registered',
+  'email_confirmed',
+  'smspass_pending',
+  'smspass_active',
+  'suspended',
+  'cancelled',
+]);
 const Email = z.string().trim().toLowerCase().email().max(254);
 const AccountId = z.string().uuid();
+const Password = z.string().min(1).max(1024);
+const Language = z.enum(['sl', 'en']);
+/** A link token as mailed: 32 random bytes, base64url. */
+const LinkToken = z.string().regex(/^[A-Za-z0-9_-]{43}$/);
+const PostalAddress = z.object({
+  street: z.string().trim().min(1).max(200),
+  postalCode: z.string().trim().min(1).max(20),
+  city: z.string().trim().min(1).max(100),
+  /** ISO 3166-1 alpha-2 */
+  country: z
+    .string()
+    .trim()
+    .regex(/^[A-Za-z]{2}$/),
+});
+const E164 = z.string().regex(/^\+[1-9]\d{6,14}$/);
 
 /** Attribute values the accounts service can release; which ones reach an SP is the SP's policy. */
 export const AccountAttributes = z.object({
@@ -86,6 +135,91 @@ export const accountsRpc = {
     z.object({ accountId: AccountId }),
     'Operator command: creates a (demo/test) citizen, enforcing every validation rule.',
   ),
+  register: defineRpc(
+    'idp.rpc.accounts.register.v1',
+    z.object({
+      email: z.string().max(254),
+      password: Password,
+      givenName: z.string().trim().min(1).max(100),
+      familyName: z.string().trim().min(1).max(100),
+      taxNumber: z.string().trim().max(20),
+      emso: z.string().trim().max(20).optional(),
+      birthDate: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),
+      address: PostalAddress,
+      /** A mobile number to bind later; stored unverified until an SMS code proves it. */
+      phone: z.string().trim().max(30).optional(),
+      /** The version of the terms of use the citizen accepted; must be the current one. */
+      termsVersion: z.string().min(1).max(40),
+      /** The language of the e-mails the account receives. */
+      language: Language.default('sl'),
+    }),
+    /**
+     * The same answer whether or not the address already had an account (its owner is mailed
+     * instead), so the page says "check your e-mail" either way and learns nothing more.
+     */
+    z.object({ next: z.literal('confirm_email') }),
+    'Self-registration: validates every field, creates the account in state `registered` and mails a confirmation link.',
+  ),
+  confirmEmail: defineRpc(
+    'idp.rpc.accounts.confirm_email.v1',
+    z.object({ token: LinkToken }),
+    z.object({ accountId: AccountId }),
+    'Spends an e-mail confirmation link: the account moves to `email_confirmed`.',
+  ),
+  requestPasswordReset: defineRpc(
+    'idp.rpc.accounts.request_password_reset.v1',
+    z.object({ email: z.string().max(254), language: Language.optional() }),
+    /** Always this answer: whether a mail went out is not the caller's to know. */
+    z.object({ next: z.literal('check_email') }),
+    'Mails a password reset link when the address belongs to an account that may reset; answers the same otherwise.',
+  ),
+  resetPassword: defineRpc(
+    'idp.rpc.accounts.reset_password.v1',
+    z.object({ token: LinkToken, newPassword: Password }),
+    z.object({ accountId: AccountId }),
+    'Spends a password reset link and sets the new password (the rules of registration apply).',
+  ),
+  changePassword: defineRpc(
+    'idp.rpc.accounts.change_password.v1',
+    z.object({ accountId: AccountId, currentPassword: Password, newPassword: Password }),
+    z.object({ accountId: AccountId }),
+    'Changes the password of a logged-in citizen who knows the current one.',
+  ),
+  getPersonalData: defineRpc(
+    'idp.rpc.accounts.get_personal_data.v1',
+    z.object({ accountId: AccountId }),
+    z.object({
+      accountId: AccountId,
+      state: AccountState,
+      email: z.string(),
+      givenName: z.string().optional(),
+      familyName: z.string().optional(),
+      taxNumber: z.string().optional(),
+      emso: z.string().optional(),
+      birthDate: z.string().optional(),
+      address: PostalAddress.optional(),
+      contactEmails: z.array(z.object({ email: z.string(), verified: z.boolean() })),
+      /** Phones on record; only verified ones receive smsPASS codes. */
+      phones: z.array(z.object({ phone: E164, verified: z.boolean() })),
+      language: Language,
+      terms: z.object({ version: z.string(), acceptedAt: z.string().datetime() }).optional(),
+    }),
+    'Everything on record about the citizen, for their user pages.',
+  ),
+  updateContactData: defineRpc(
+    'idp.rpc.accounts.update_contact_data.v1',
+    z.object({
+      accountId: AccountId,
+      address: PostalAddress.optional(),
+      addEmails: z.array(z.string().max(254)).max(10).default([]),
+      removeEmails: z.array(z.string().max(254)).max(10).default([]),
+      /** Added unverified: a phone is bound only once an SMS code has proven it. */
+      addPhones: z.array(z.string().max(30)).max(5).default([]),
+      language: Language.optional(),
+    }),
+    z.object({ accountId: AccountId }),
+    'Changes the permanent address, contact e-mails, unverified phones or mail language.',
+  ),
 };
 
 const Aggregate = { accountId: AccountId };
@@ -105,8 +239,18 @@ export const AccountPasswordVerificationFailedV1 = defineEvent(
   z.object({
     /** Absent when no account has that name: the event then records only that a guess failed. */
     accountId: AccountId.optional(),
-    /** `suspended`: the password was right but an operator has suspended the account. */
-    reason: z.enum(['wrong_password', 'unknown_account', 'locked', 'suspended']),
+    /**
+     * `suspended`, `email_not_confirmed`, `cancelled`: the password was right but the account's
+     * state refuses logins.
+     */
+    reason: z.enum([
+      'wrong_password',
+      'unknown_account',
+      'locked',
+      'suspended',
+      'email_not_confirmed',
+      'cancelled',
+    ]),
   }),
   'A login failed at the password step.',
 );
@@ -116,10 +260,96 @@ export const AccountTemporarilyLockedV1 = defineEvent(
   'Too many failed passwords: the account refuses logins until `until`.',
 );
 
+// Lifecycle: one event per transition of the account state machine. Ids and states only.
+const Transition = { ...Aggregate, from: AccountState };
+export const AccountRegisteredV1 = defineEvent(
+  'idp.account.registered.v1',
+  z.object({ ...Aggregate, termsVersion: z.string(), termsAcceptedAt: z.string().datetime() }),
+  'A citizen registered an account (state `registered`); the terms of use version they accepted.',
+);
+export const AccountEmailConfirmedV1 = defineEvent(
+  'idp.account.email_confirmed.v1',
+  z.object(Transition),
+  'The account e-mail address was proven by a link sent to it.',
+);
+export const AccountSmsPassRequestedV1 = defineEvent(
+  'idp.account.smspass_requested.v1',
+  z.object(Transition),
+  'smsPASS activation started: the account waits for its identity to be proven (`smspass_pending`).',
+);
+export const AccountSmsPassActivatedV1 = defineEvent(
+  'idp.account.smspass_activated.v1',
+  z.object(Transition),
+  'smsPASS became active: the account logs in with password and SMS code.',
+);
+export const AccountSmsPassCancelledV1 = defineEvent(
+  'idp.account.smspass_cancelled.v1',
+  z.object({ ...Transition, by: z.enum(['self', 'officer', 'expiry']) }),
+  'smsPASS was cancelled (or its pending activation given up); the account stays, password only.',
+);
+export const AccountSuspendedV1 = defineEvent(
+  'idp.account.suspended.v1',
+  z.object({ ...Transition, reason: z.enum(['abuse', 'other']) }),
+  'An officer suspended the account: no login until it is reinstated.',
+);
+export const AccountReinstatedV1 = defineEvent(
+  'idp.account.reinstated.v1',
+  z.object({ ...Aggregate, from: AccountState, to: AccountState }),
+  'A suspended account was reinstated to the state it had before.',
+);
+export const AccountCancelledV1 = defineEvent(
+  'idp.account.cancelled.v1',
+  z.object({ ...Transition, by: z.enum(['self', 'officer']) }),
+  'The account was closed for good.',
+);
+export const AccountPasswordChangedV1 = defineEvent(
+  'idp.account.password_changed.v1',
+  z.object({ ...Aggregate, via: z.enum(['change', 'reset']) }),
+  'The password was replaced, on the user pages or through a reset link.',
+);
+export const AccountPasswordResetRequestedV1 = defineEvent(
+  'idp.account.password_reset_requested.v1',
+  z.object(Aggregate),
+  'A reset link was mailed to the account address (requests for unknown addresses leave no event).',
+);
+export const AccountDuplicateRegistrationAttemptedV1 = defineEvent(
+  'idp.account.duplicate_registration_attempted.v1',
+  z.object(Aggregate),
+  'Someone tried to register with the address of this existing account; its owner was told by e-mail.',
+);
+export const AccountContactDataUpdatedV1 = defineEvent(
+  'idp.account.contact_data_updated.v1',
+  z.object({ ...Aggregate, changed: z.array(z.enum(['address', 'emails', 'phones', 'language'])) }),
+  'The citizen changed contact data (which kinds, never the values).',
+);
+export const AccountTokenRejectedV1 = defineEvent(
+  'idp.account.token_rejected.v1',
+  z.object({
+    /** Present when the token was known (used or expired). */
+    accountId: AccountId.optional(),
+    purpose: z.enum(['email_confirmation', 'password_reset']),
+    reason: z.enum(['unknown', 'used', 'expired', 'state']),
+  }),
+  'An e-mail confirmation or password reset link was refused.',
+);
+
 export const ACCOUNTS_CONTRACTS = [
   ...Object.values(accountsRpc),
   AccountCreatedV1,
   AccountPasswordVerifiedV1,
   AccountPasswordVerificationFailedV1,
   AccountTemporarilyLockedV1,
+  AccountRegisteredV1,
+  AccountEmailConfirmedV1,
+  AccountSmsPassRequestedV1,
+  AccountSmsPassActivatedV1,
+  AccountSmsPassCancelledV1,
+  AccountSuspendedV1,
+  AccountReinstatedV1,
+  AccountCancelledV1,
+  AccountPasswordChangedV1,
+  AccountPasswordResetRequestedV1,
+  AccountDuplicateRegistrationAttemptedV1,
+  AccountTokenRejectedV1,
+  AccountContactDataUpdatedV1,
 ];

@@ -44,6 +44,7 @@ export const SUBJECT_OWNERS: Readonly<Record<string, Owners>> = {
   'idp.account.>': message(['accounts']),
   'idp.otp.>': message(['otp-sender']),
   'idp.work.sms.>': message(['otp-sender'], ['otp-sender']),
+  'idp.work.mail.>': message(['accounts', 'activation'], ['activation']),
   'idp.saml.>': message(['idp-gateway']),
   'idp.session.>': message(['idp-gateway']),
   'idp.messaging.>': message(['any service with a durable consumer'], ['operators']),
@@ -67,6 +68,14 @@ export const SUBJECT_OWNERS: Readonly<Record<string, Owners>> = {
   'idp.rpc.activation.find_for_officer.v1': rpc('activation', ['registration-authority']),
   'idp.rpc.activation.list_letters.v1': rpc('activation', ['registration-authority', 'cli']),
   'idp.rpc.activation.mark_letter.v1': rpc('activation', ['registration-authority', 'cli']),
+  'idp.rpc.accounts.register.v1': rpc('accounts', ['idp-gateway']),
+  'idp.rpc.accounts.confirm_email.v1': rpc('accounts', ['idp-gateway']),
+  'idp.rpc.accounts.request_password_reset.v1': rpc('accounts', ['idp-gateway']),
+  'idp.rpc.accounts.reset_password.v1': rpc('accounts', ['idp-gateway']),
+  'idp.rpc.accounts.change_password.v1': rpc('accounts', ['idp-gateway']),
+  'idp.rpc.accounts.get_personal_data.v1': rpc('accounts', ['idp-gateway']),
+  'idp.rpc.accounts.update_contact_data.v1': rpc('accounts', ['idp-gateway']),
+  'idp.rpc.activation.dev_mail.v1': rpc('activation', ['idp-gateway']),
   ...Object.fromEntries(SERVICE_NAMES.map((s) => [`idp.rpc.${s}.status.v1`, rpc(s, ['operators'])])),
 };
 

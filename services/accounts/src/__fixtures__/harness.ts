@@ -4,6 +4,9 @@ import { randomUUID } from 'node:crypto';
 import { connect } from '@nats-io/transport-node';
 import { createDatabase, migrate, sql, type Database } from '@idp/db';
 import {
+  MAIL_SEAL_PURPOSE,
+  createSealer,
+  deriveKey,
   catalog,
   createRpcClient,
   serveRpc,
@@ -14,10 +17,12 @@ import {
   type RpcRequest,
   type RpcResponse,
   type RpcServer,
+  type Sealer,
 } from '@idp/events';
 import { Registry, createLogger, type Logger } from '@idp/observability';
 import { findInfrastructure, uniqueName } from '@idp/testing';
 import { createArgon2Hasher, type Argon2Params } from '../adapters/argon2/hasher.js';
+import { sealedMailQueue } from '../adapters/mail/mail-queue.js';
 import { createPostgresAccountStore } from '../adapters/postgres/store.js';
 import type { AccountsTables } from '../adapters/postgres/tables.js';
 import type { LoginPolicy } from '../domain/login-throttle.js';
@@ -65,8 +70,14 @@ export interface AccountsUnderTest {
   /** Calls and returns the rejection's kind, code and message; fails the test if the call succeeds. */
   refusal<C extends RpcDef>(contract: C, request: RpcRequest<C>): Promise<Refusal>;
   outbox(): Promise<OutboxRow[]>;
+  /** Opens the mail jobs in the outbox, as the activation service's worker would. */
+  mails(): Promise<{ template: string; language: string; to: string; params: Record<string, string> }[]>;
   close(): Promise<void>;
 }
+
+/** The key the harness seals mail jobs with (activation's tests use their own). */
+export const TEST_MAIL_SEAL_KEY = 'accounts-integration-test-mail-seal-key';
+export const TEST_TERMS_VERSION = '2026-01';
 
 /**
  * Migrates a fresh `t_acc_<random>` schema and serves the handlers on subjects prefixed with a
@@ -74,7 +85,13 @@ export interface AccountsUnderTest {
  * in their place.
  */
 export async function startAccounts(
-  o: { policy?: LoginPolicy; start?: Date; argon2?: Argon2Params } = {},
+  o: {
+    policy?: LoginPolicy;
+    start?: Date;
+    argon2?: Argon2Params;
+    emailConfirmationTtlMs?: number;
+    passwordResetTtlMs?: number;
+  } = {},
 ): Promise<AccountsUnderTest> {
   const infra = await findInfrastructure();
   const schema = uniqueName('t_acc_');
@@ -100,11 +117,19 @@ export async function startAccounts(
 
     const clock = testClock(o.start ?? new Date('2026-03-01T10:00:00Z'));
     const store = createPostgresAccountStore(database.db);
+    const event = eventFactory({ producer: 'accounts@test/int', catalog, clock });
+    const sealer: Sealer = createSealer(deriveKey(TEST_MAIL_SEAL_KEY, MAIL_SEAL_PURPOSE));
     const handlers = accountsHandlers({
       store,
       clock,
       hasher: createArgon2Hasher(o.argon2 ?? OWASP_ARGON2),
-      event: eventFactory({ producer: 'accounts@test/int', catalog, clock }),
+      event,
+      mail: sealedMailQueue({ sealer, event }),
+      registration: {
+        termsVersion: TEST_TERMS_VERSION,
+        emailConfirmationTtlMs: o.emailConfirmationTtlMs ?? 86_400_000,
+        passwordResetTtlMs: o.passwordResetTtlMs ?? 3_600_000,
+      },
       loginPolicy: o.policy ?? {
         account: { maxFailures: 5, windowMs: 900_000, lockMs: 900_000 },
         address: { maxFailures: 20, windowMs: 900_000, lockMs: 900_000 },
@@ -137,6 +162,22 @@ export async function startAccounts(
           .orderBy('seq')
           .execute();
         return rows;
+      },
+      async mails() {
+        const rows = await database.db
+          .selectFrom('outbox')
+          .select(['envelope'])
+          .where('subject', '=', 'idp.work.mail.send.v1')
+          .orderBy('seq')
+          .execute();
+        return rows.map(({ envelope }) => {
+          const job = envelope.data as { mailId: string; template: string; language: string; sealed: string };
+          const opened = JSON.parse(sealer.open(job.sealed, job.mailId)) as {
+            to: string;
+            params: Record<string, string>;
+          };
+          return { template: job.template, language: job.language, ...opened };
+        });
       },
       close,
     };

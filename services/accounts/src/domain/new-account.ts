@@ -38,7 +38,7 @@ export interface NewAccount {
  */
 export function validateNewAccount(req: NewAccountRequest, now: Date): NewAccount {
   const password = normalizePassword(req.password);
-  assertAcceptablePassword(password);
+  assertAcceptablePassword(password, { email: req.email });
   const taxNumber = req.taxNumber === undefined ? undefined : parseTaxNumber(req.taxNumber);
   const phone = req.phone === undefined ? undefined : parseMobilePhone(req.phone);
   if (req.smsPass === 'active' && phone === undefined) {

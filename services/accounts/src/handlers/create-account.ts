@@ -26,7 +26,12 @@ export const createAccount = (d: Omit<Deps, 'loginPolicy'>): RpcHandler<typeof a
           familyName: a.familyName,
           taxNumber: a.taxNumber,
           birthDate: a.birthDate,
-          smsPass: a.smsPass,
+          // The operator vouches for the address (and, with smsPASS, for the phone).
+          lifecycle: {
+            state: a.smsPass === 'active' ? 'smspass_active' : 'email_confirmed',
+            suspendedFrom: null,
+          },
+          emailConfirmedAt: now,
           createdAt: now,
         },
         a.phone === undefined

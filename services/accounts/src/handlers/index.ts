@@ -1,6 +1,11 @@
 import type { RpcHandler } from '@idp/events';
 import type { Deps } from '../ports.js';
+import { changePassword } from './change-password.js';
+import { confirmEmail } from './confirm-email.js';
 import { createAccount } from './create-account.js';
+import { getPersonalData, updateContactData } from './personal-data.js';
+import { requestPasswordReset, resetPassword } from './password-reset.js';
+import { register } from './register.js';
 import { getAttributes } from './get-attributes.js';
 import { getOtpDestination } from './get-otp-destination.js';
 import { verifyPassword } from './verify-password.js';
@@ -11,4 +16,11 @@ export const accountsHandlers = (d: Deps): RpcHandler[] => [
   getAttributes(d),
   getOtpDestination(d),
   createAccount(d),
+  register(d),
+  confirmEmail(d),
+  requestPasswordReset(d),
+  resetPassword(d),
+  changePassword(d),
+  getPersonalData(d),
+  updateContactData(d),
 ];

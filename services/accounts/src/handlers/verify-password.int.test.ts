@@ -186,7 +186,10 @@ describe('accounts verify_password.v1 (real NATS + PostgreSQL)', function () {
   });
 
   it('refuses a suspended account with the right password, and records it', async () => {
-    await acc.database.db.updateTable('accounts').set({ suspended_at: new Date() }).execute();
+    await acc.database.db
+      .updateTable('accounts')
+      .set({ state: 'suspended', suspended_from: 'smspass_active', suspended_at: new Date() })
+      .execute();
     expect(await refusal(ANA.email, PASSWORD)).to.include({
       kind: 'permission_denied',
       code: 'accounts.suspended',

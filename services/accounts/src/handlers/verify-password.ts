@@ -16,12 +16,20 @@ import {
   throttleKeyCandidates,
   type LoginThrottle,
 } from '../domain/login-throttle.js';
+import { loginRefusal } from '../domain/account-state.js';
 import { normalizePassword } from '../domain/password.js';
 import { maskPhone } from '../domain/phone.js';
 import type { AccountRecord, Deps } from '../ports.js';
 import { accountAggregate } from './events.js';
 
-type FailureReason = 'wrong_password' | 'unknown_account' | 'locked' | 'suspended';
+type FailureReason =
+  'wrong_password' | 'unknown_account' | 'locked' | 'suspended' | 'email_not_confirmed' | 'cancelled';
+
+const REFUSAL_REASON: Partial<Record<DomainError['code'], FailureReason>> = {
+  'accounts.suspended': 'suspended',
+  'accounts.email_not_confirmed': 'email_not_confirmed',
+  'accounts.cancelled': 'cancelled',
+};
 
 const invalidCredentials = () =>
   new DomainError('unauthenticated', 'accounts.invalid_credentials', {
@@ -123,9 +131,11 @@ export const verifyPassword = (d: Deps): RpcHandler<typeof accountsRpc.verifyPas
         await tx.enqueue([failed('locked')]);
         return temporarilyLocked(raced, now);
       }
-      if (known.suspendedAt) {
-        await tx.enqueue([failed('suspended')]);
-        return new DomainError('permission_denied', 'accounts.suspended', { message: 'account suspended' });
+      // The account's state machine decides who may log in (not confirmed, suspended, cancelled).
+      const stateRefusal = loginRefusal(known.lifecycle.state);
+      if (stateRefusal) {
+        await tx.enqueue([failed(REFUSAL_REASON[stateRefusal.code] ?? 'suspended')]);
+        return stateRefusal;
       }
       // The account's count starts again; the address's does not, or an attacker could reset
       // their budget by logging in to an account of their own between guesses.

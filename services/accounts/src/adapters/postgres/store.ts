@@ -1,25 +1,37 @@
+import { randomUUID } from 'node:crypto';
 import { DomainError } from '@idp/events';
 import { enqueue, sql, type Kysely, type Transaction } from '@idp/db';
+import {
+  smsPassOf,
+  type AccountLifecycle,
+  type AccountState,
+  type LiveState,
+} from '../../domain/account-state.js';
 import type { ThrottleEntry } from '../../domain/login-throttle.js';
-import type { AccountRecord, AccountStore, AccountTransaction, SmsPass } from '../../ports.js';
+import type { AccountRecord, AccountStore, AccountTransaction, SmsPass, TokenRow } from '../../ports.js';
 import type { AccountsTables } from './tables.js';
 
 type Db = Kysely<AccountsTables>;
 
+const ACCOUNT_FIELDS = [
+  'accounts.id',
+  'accounts.email',
+  'accounts.password_hash',
+  'accounts.given_name',
+  'accounts.family_name',
+  'accounts.tax_number',
+  'accounts.sms_pass',
+  'accounts.suspended_at',
+  'accounts.state',
+  'accounts.suspended_from',
+  'accounts.emso',
+  'accounts.language',
+  'accounts.created_at',
+] as const;
+const birthDateColumn = sql<string | null>`to_char(accounts.birth_date, 'YYYY-MM-DD')`.as('birth_date');
+
 const accountColumns = (db: Db | Transaction<AccountsTables>) =>
-  db
-    .selectFrom('accounts')
-    .select([
-      'id',
-      'email',
-      'password_hash',
-      'given_name',
-      'family_name',
-      'tax_number',
-      sql<string | null>`to_char(birth_date, 'YYYY-MM-DD')`.as('birth_date'),
-      'sms_pass',
-      'suspended_at',
-    ]);
+  db.selectFrom('accounts').select([...ACCOUNT_FIELDS, birthDateColumn]);
 
 type AccountRow = {
   id: string;
@@ -31,6 +43,11 @@ type AccountRow = {
   birth_date: string | null;
   sms_pass: string;
   suspended_at: Date | null;
+  state: string;
+  suspended_from: string | null;
+  emso: string | null;
+  language: 'sl' | 'en';
+  created_at: Date;
 };
 
 const toRecord = (r: AccountRow): AccountRecord => ({
@@ -44,6 +61,35 @@ const toRecord = (r: AccountRow): AccountRecord => ({
   // The column's CHECK constraint admits only SmsPassStatus values.
   smsPass: r.sms_pass as SmsPass,
   suspendedAt: r.suspended_at,
+  // CHECK constraints of migration 0002 admit only lifecycle states here.
+  lifecycle: { state: r.state as AccountState, suspendedFrom: r.suspended_from as LiveState | null },
+  emso: r.emso,
+  language: r.language,
+  createdAt: r.created_at,
+});
+
+/** The columns login reads, written from the lifecycle so they never disagree with it. */
+const lifecycleColumns = (l: AccountLifecycle, now: Date) => ({
+  state: l.state,
+  suspended_from: l.suspendedFrom,
+  sms_pass: smsPassOf(l),
+  suspended_at: l.state === 'suspended' ? now : null,
+});
+
+const toToken = (r: {
+  token_hash: Buffer;
+  account_id: string;
+  purpose: TokenRow['purpose'];
+  expires_at: Date;
+  used_at: Date | null;
+  created_at: Date;
+}): TokenRow => ({
+  hash: r.token_hash,
+  accountId: r.account_id,
+  purpose: r.purpose,
+  expiresAt: r.expires_at,
+  usedAt: r.used_at,
+  createdAt: r.created_at,
 });
 
 interface ThrottleRow {
@@ -63,6 +109,7 @@ const toEntry = (r: Omit<ThrottleRow, 'key'>): ThrottleEntry => ({
 const UNIQUE_VIOLATIONS: Record<string, DomainError['code']> = {
   accounts_email_key: 'accounts.email_taken',
   accounts_tax_number_key: 'accounts.tax_number_taken',
+  accounts_emso_key: 'accounts.emso_taken',
 };
 
 function mapUniqueViolation(err: unknown): unknown {
@@ -86,13 +133,31 @@ function transactionPort(trx: Transaction<AccountsTables>): AccountTransaction {
             family_name: a.familyName ?? null,
             tax_number: a.taxNumber ?? null,
             birth_date: a.birthDate ?? null,
-            sms_pass: a.smsPass,
+            ...lifecycleColumns(a.lifecycle, a.createdAt),
+            emso: a.emso ?? null,
+            ...(a.language ? { language: a.language } : {}),
+            terms_version: a.terms?.version ?? null,
+            terms_accepted_at: a.terms?.acceptedAt ?? null,
+            email_confirmed_at: a.emailConfirmedAt,
             created_at: a.createdAt,
             updated_at: a.createdAt,
           })
           .execute();
       } catch (err) {
         throw mapUniqueViolation(err);
+      }
+      if (a.address) {
+        await trx
+          .insertInto('permanent_addresses')
+          .values({
+            account_id: a.id,
+            street: a.address.street,
+            postal_code: a.address.postalCode,
+            city: a.address.city,
+            country: a.address.country,
+            updated_at: a.createdAt,
+          })
+          .execute();
       }
       if (phone) {
         await trx
@@ -116,6 +181,114 @@ function transactionPort(trx: Transaction<AccountsTables>): AccountTransaction {
         .execute();
     },
 
+    async lockAccount(id) {
+      const row = await accountColumns(trx).where('id', '=', id).forUpdate().executeTakeFirst();
+      return row && toRecord(row);
+    },
+    async lockAccountByEmail(email) {
+      const row = await accountColumns(trx).where('email', '=', email).forUpdate().executeTakeFirst();
+      return row && toRecord(row);
+    },
+    async saveLifecycle(accountId, lifecycle, now) {
+      await trx
+        .updateTable('accounts')
+        .set({
+          ...lifecycleColumns(lifecycle, now),
+          ...(lifecycle.state === 'email_confirmed'
+            ? { email_confirmed_at: sql<Date>`coalesce(email_confirmed_at, ${now})` }
+            : {}),
+          updated_at: now,
+        })
+        .where('id', '=', accountId)
+        .execute();
+    },
+    async deleteAccount(accountId) {
+      await trx.deleteFrom('accounts').where('id', '=', accountId).execute();
+    },
+    async insertToken(t) {
+      await trx
+        .insertInto('account_tokens')
+        .values({
+          token_hash: t.hash,
+          account_id: t.accountId,
+          purpose: t.purpose,
+          expires_at: t.expiresAt,
+          used_at: t.usedAt,
+          created_at: t.createdAt,
+        })
+        .execute();
+    },
+    async lockToken(hash) {
+      const row = await trx
+        .selectFrom('account_tokens')
+        .selectAll()
+        .where('token_hash', '=', hash)
+        .forUpdate()
+        .executeTakeFirst();
+      return row && toToken(row);
+    },
+    async spendTokens(accountId, purpose, now) {
+      await trx
+        .updateTable('account_tokens')
+        .set({ used_at: now })
+        .where('account_id', '=', accountId)
+        .where('purpose', '=', purpose)
+        .where('used_at', 'is', null)
+        .execute();
+    },
+    async saveAddress(accountId, a, now) {
+      await trx
+        .insertInto('permanent_addresses')
+        .values({
+          account_id: accountId,
+          street: a.street,
+          postal_code: a.postalCode,
+          city: a.city,
+          country: a.country,
+          updated_at: now,
+        })
+        .onConflict((oc) =>
+          oc.column('account_id').doUpdateSet({
+            street: a.street,
+            postal_code: a.postalCode,
+            city: a.city,
+            country: a.country,
+            updated_at: now,
+          }),
+        )
+        .execute();
+    },
+    async addContactEmail(accountId, email, now) {
+      const r = await trx
+        .insertInto('contact_emails')
+        .values({ id: randomUUID(), account_id: accountId, email, verified_at: null, created_at: now })
+        .onConflict((oc) => oc.columns(['account_id', 'email']).doNothing())
+        .executeTakeFirst();
+      return r.numInsertedOrUpdatedRows === 1n;
+    },
+    async removeContactEmail(accountId, email) {
+      const r = await trx
+        .deleteFrom('contact_emails')
+        .where('account_id', '=', accountId)
+        .where('email', '=', email)
+        .executeTakeFirst();
+      return r.numDeletedRows > 0n;
+    },
+    async setLanguage(accountId, language, now) {
+      await trx
+        .updateTable('accounts')
+        .set({ language, updated_at: now })
+        .where('id', '=', accountId)
+        .execute();
+    },
+    async addPhone(accountId, e164, now) {
+      const r = await trx
+        .insertInto('phones')
+        .values({ id: randomUUID(), account_id: accountId, e164, verified_at: null, created_at: now })
+        .onConflict((oc) => oc.columns(['account_id', 'e164']).doNothing())
+        .executeTakeFirst();
+      return r.numInsertedOrUpdatedRows === 1n;
+    },
     async lockThrottle(keys) {
       // Sorted, so two transactions wanting the same keys lock them in the same order (no deadlock).
       const sorted = [...new Set(keys)].sort();
@@ -192,6 +365,45 @@ export function createPostgresAccountStore(db: Db): AccountStore {
       return row && toRecord(row);
     },
 
+    async personalData(id) {
+      const row = await accountColumns(db)
+        .select(['terms_version', 'terms_accepted_at'])
+        .where('id', '=', id)
+        .executeTakeFirst();
+      if (!row) return undefined;
+      const address = await db
+        .selectFrom('permanent_addresses')
+        .selectAll()
+        .where('account_id', '=', id)
+        .executeTakeFirst();
+      const emails = await db
+        .selectFrom('contact_emails')
+        .select(['email', 'verified_at'])
+        .where('account_id', '=', id)
+        .orderBy('created_at')
+        .orderBy('email')
+        .execute();
+      const phones = await db
+        .selectFrom('phones')
+        .select(['e164', 'verified_at'])
+        .where('account_id', '=', id)
+        .orderBy('created_at')
+        .orderBy('e164')
+        .execute();
+      return {
+        account: toRecord(row),
+        address: address && {
+          street: address.street,
+          postalCode: address.postal_code,
+          city: address.city,
+          country: address.country,
+        },
+        contactEmails: emails.map((e) => ({ email: e.email, verified: e.verified_at !== null })),
+        phones: phones.map((p) => ({ e164: p.e164, verified: p.verified_at !== null })),
+        termsVersion: row.terms_version,
+        termsAcceptedAt: row.terms_accepted_at,
+      };
+    },
     async findVerifiedPhone(accountId) {
       const row = await db
         .selectFrom('phones')
@@ -207,37 +419,41 @@ export function createPostgresAccountStore(db: Db): AccountStore {
 
     async findForLogin(email, keys) {
       // One round trip instead of three (account, phone, throttle): each costs more than the query.
-      const { rows } = await sql<
-        ({ kind: 'account'; phone: string | null } & AccountRow) | ({ kind: 'throttle' } & ThrottleRow)
-      >`
-        WITH a AS (
-          SELECT id, email, password_hash, given_name, family_name, tax_number,
-                 to_char(birth_date, 'YYYY-MM-DD') AS birth_date, sms_pass, suspended_at
-          FROM accounts WHERE email = ${email}
-        )
-        SELECT 'account' AS kind, a.*, (
-          SELECT e164 FROM phones
-          WHERE account_id = a.id AND verified_at IS NOT NULL
-          ORDER BY verified_at, id LIMIT 1
-        ) AS phone, NULL::int AS failures, NULL::timestamptz AS window_started_at,
-          NULL::timestamptz AS locked_until, NULL::text AS key
-        FROM a
-        UNION ALL
-        SELECT 'throttle', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
-               t.failures, t.window_started_at, t.locked_until, t.key
-        FROM login_throttle t
-        WHERE t.key IN (${keys.nameKey}, ${keys.addressKey})
-           OR t.key = (SELECT ${keys.accountKeyPrefix} || a.id FROM a)
-      `.execute(db);
-      let accountRow: (AccountRow & { phone: string | null }) | undefined;
-      const throttle = new Map<string, ThrottleEntry>();
-      for (const r of rows) {
-        if (r.kind === 'account') accountRow = r;
-        else throttle.set(r.key, toEntry(r));
-      }
+      // The LEFT JOIN from one row gives an unknown name the same single query as a known one.
+      const row = await db
+        .selectFrom(sql<{ one: number }>`(SELECT 1 AS one)`.as('o'))
+        .leftJoin('accounts', (j) => j.on('accounts.email', '=', email))
+        .select([
+          ...ACCOUNT_FIELDS,
+          birthDateColumn,
+          sql<string | null>`(
+            SELECT e164 FROM phones
+            WHERE account_id = accounts.id AND verified_at IS NOT NULL
+            ORDER BY verified_at, id LIMIT 1
+          )`.as('phone'),
+          sql<{ key: string; failures: number; window_started_at: string; locked_until: string | null }[]>`(
+            SELECT coalesce(json_agg(json_build_object(
+              'key', t.key, 'failures', t.failures,
+              'window_started_at', t.window_started_at, 'locked_until', t.locked_until)), '[]'::json)
+            FROM login_throttle t
+            WHERE t.key IN (${keys.nameKey}, ${keys.addressKey})
+               OR t.key = ${keys.accountKeyPrefix} || accounts.id::text
+          )`.as('throttle'),
+        ])
+        .executeTakeFirstOrThrow();
+      const throttle = new Map<string, ThrottleEntry>(
+        row.throttle.map((t) => [
+          t.key,
+          toEntry({
+            failures: t.failures,
+            window_started_at: new Date(t.window_started_at),
+            locked_until: t.locked_until === null ? null : new Date(t.locked_until),
+          }),
+        ]),
+      );
       return {
-        account: accountRow && toRecord(accountRow),
-        verifiedPhone: accountRow?.phone ?? undefined,
+        account: row.id === null ? undefined : toRecord(row as AccountRow),
+        verifiedPhone: row.phone ?? undefined,
         throttle,
       };
     },

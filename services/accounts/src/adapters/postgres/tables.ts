@@ -15,6 +15,40 @@ export interface AccountsTable {
   suspended_at: Date | null;
   created_at: Timestamp;
   updated_at: Timestamp;
+  state: string;
+  suspended_from: string | null;
+  emso: string | null;
+  terms_version: string | null;
+  terms_accepted_at: Date | null;
+  email_confirmed_at: Date | null;
+  language: ColumnType<'sl' | 'en', 'sl' | 'en' | undefined, 'sl' | 'en'>;
+}
+
+export interface PermanentAddressesTable {
+  account_id: string;
+  street: string;
+  postal_code: string;
+  city: string;
+  country: string;
+  updated_at: Timestamp;
+}
+
+export interface ContactEmailsTable {
+  id: string;
+  account_id: string;
+  email: string;
+  verified_at: Date | null;
+  created_at: Timestamp;
+}
+
+export interface AccountTokensTable {
+  /** SHA-256 of the token; the token itself is never stored. */
+  token_hash: Buffer;
+  account_id: string;
+  purpose: 'email_confirmation' | 'password_reset';
+  expires_at: Date;
+  used_at: Date | null;
+  created_at: Date;
 }
 
 export interface PhonesTable {
@@ -38,4 +72,7 @@ export interface AccountsTables extends OutboxTables {
   accounts: AccountsTable;
   phones: PhonesTable;
   login_throttle: LoginThrottleTable;
+  permanent_addresses: PermanentAddressesTable;
+  contact_emails: ContactEmailsTable;
+  account_tokens: AccountTokensTable;
 }

@@ -1,0 +1,24 @@
+import { randomUUID } from 'node:crypto';
+import { ActivationMailSendJobV1, type Sealer } from '@idp/events';
+import type { EventFactory, MailQueue } from '../../ports.js';
+
+/**
+ * Mail jobs whose recipient and parameters (link tokens) are sealed for the activation service's
+ * worker: the outbox row and the work-queue message hold neither in clear.
+ */
+export function sealedMailQueue(o: { sealer: Sealer; event: EventFactory }): MailQueue {
+  return {
+    job(mail, ctx) {
+      const mailId = randomUUID();
+      const sealed = o.sealer.seal(JSON.stringify({ to: mail.to, params: mail.params ?? {} }), mailId);
+      return o.event(
+        ActivationMailSendJobV1,
+        {
+          aggregate: { type: 'account', id: mail.accountId },
+          data: { mailId, template: mail.template, language: mail.language, sealed },
+        },
+        ctx,
+      );
+    },
+  };
+}

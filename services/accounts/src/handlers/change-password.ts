@@ -1,0 +1,56 @@
+import { AccountPasswordChangedV1, DomainError, accountsRpc, rpcHandler, type RpcHandler } from '@idp/events';
+import { may } from '../domain/account-state.js';
+import { assertAcceptablePassword, normalizePassword } from '../domain/password.js';
+import type { Deps } from '../ports.js';
+import { accountAggregate } from './events.js';
+import { accountNotFound } from './get-attributes.js';
+
+/**
+ * Serves `idp.rpc.accounts.change_password.v1` for the user pages: the current password must be
+ * right. Outstanding reset links die with the old password, and the account address is told.
+ */
+export const changePassword = (d: Deps): RpcHandler<typeof accountsRpc.changePassword> =>
+  rpcHandler(accountsRpc.changePassword, async (req, ctx) => {
+    const now = d.clock.now();
+    const account = await d.store.findById(req.accountId);
+    if (!account) throw accountNotFound();
+    if (!may(account.lifecycle.state, 'change_password')) {
+      throw new DomainError('precondition', 'accounts.transition_not_allowed', {
+        message: `the password cannot be changed in state ${account.lifecycle.state}`,
+      });
+    }
+    if (!(await d.hasher.verify(account.passwordHash, normalizePassword(req.currentPassword)))) {
+      throw new DomainError('unauthenticated', 'accounts.invalid_credentials', {
+        message: 'the current password is wrong',
+      });
+    }
+    const password = normalizePassword(req.newPassword);
+    assertAcceptablePassword(password, { email: account.email });
+    const passwordHash = await d.hasher.hash(password);
+    await d.store.transaction(async (tx) => {
+      await tx.lockAccount(account.id);
+      await tx.updatePasswordHash(account.id, passwordHash, now);
+      await tx.spendTokens(account.id, 'password_reset', now);
+      await tx.enqueue([
+        d.event(
+          AccountPasswordChangedV1,
+          {
+            aggregate: accountAggregate(account.id),
+            actor: { kind: 'user', id: account.id },
+            data: { accountId: account.id, via: 'change' },
+          },
+          ctx,
+        ),
+        d.mail.job(
+          {
+            accountId: account.id,
+            template: 'password_changed',
+            language: account.language,
+            to: account.email,
+          },
+          ctx,
+        ),
+      ]);
+    });
+    return { accountId: account.id };
+  });
