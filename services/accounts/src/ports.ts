@@ -55,6 +55,8 @@ export interface LoginLookup {
 export interface AccountStore {
   findByEmail(email: string): Promise<AccountRecord | undefined>;
   findById(id: string): Promise<AccountRecord | undefined>;
+  /** The id of the account with this (canonical, 8-digit) tax number. */
+  findIdByTaxNumber(taxNumber: string): Promise<string | undefined>;
   /** The phone smsPASS codes go to: the earliest verified one. */
   findVerifiedPhone(accountId: string): Promise<string | undefined>;
   /** Throttle entries by key, as committed (no lock); missing keys are absent from the map. */

@@ -1,6 +1,7 @@
 import type { RpcHandler } from '@idp/events';
 import type { Deps } from '../ports.js';
 import { createAccount } from './create-account.js';
+import { findByTaxNumber } from './find-by-tax-number.js';
 import { getAttributes } from './get-attributes.js';
 import { getOtpDestination } from './get-otp-destination.js';
 import { verifyPassword } from './verify-password.js';
@@ -11,4 +12,5 @@ export const accountsHandlers = (d: Deps): RpcHandler[] => [
   getAttributes(d),
   getOtpDestination(d),
   createAccount(d),
+  findByTaxNumber(d),
 ];

@@ -192,6 +192,15 @@ export function createPostgresAccountStore(db: Db): AccountStore {
       return row && toRecord(row);
     },
 
+    async findIdByTaxNumber(taxNumber) {
+      const row = await db
+        .selectFrom('accounts')
+        .select('id')
+        .where('tax_number', '=', taxNumber)
+        .executeTakeFirst();
+      return row?.id;
+    },
+
     async findVerifiedPhone(accountId) {
       const row = await db
         .selectFrom('phones')
