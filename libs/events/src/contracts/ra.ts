@@ -28,6 +28,10 @@ export const RA_ERROR_CODES = [
   'ra.request_not_pending',
   /** An officer of this RA already approved or rejected the request. */
   'ra.request_already_decided',
+  /** Suspend needs an active smsPASS, reinstate a suspended one. */
+  'ra.smspass_state_conflict',
+  /** A console form field is missing or malformed (the message names it). */
+  'ra.invalid_form',
 ] as const;
 
 const OfficerId = z.string().uuid();
