@@ -30,6 +30,17 @@ export interface Browser {
   lang(req: Request): Lang;
 }
 
+/** Remembers an explicit language choice (`?lang=`) for a year, so the next pages keep it. */
+export const rememberLang =
+  (secureCookies: boolean): RequestHandler =>
+  (req, res, next) => {
+    const lang = req.query.lang;
+    if (lang === 'sl' || lang === 'en') {
+      res.append('set-cookie', browser(secureCookies).cookie(COOKIE.lang, lang, 365 * 86_400));
+    }
+    next();
+  };
+
 export function browser(secureCookies: boolean): Browser {
   const read = (req: Request, name: string) => parseCookies(req.headers.cookie ?? '')[name];
   return {
