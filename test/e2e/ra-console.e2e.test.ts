@@ -252,7 +252,9 @@ describe('officer console in a real browser (Chromium): enrol, log in, find, app
     const qr = page.locator('#qr');
     expect(await qr.getAttribute('src')).to.match(/^data:image\/png;base64,/);
     // The QR image really rendered (CSP allows data: images): it has its natural size.
-    expect(await qr.evaluate((img: HTMLImageElement) => img.naturalWidth)).to.be.greaterThan(100);
+    expect(
+      await qr.evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth),
+    ).to.be.greaterThan(100);
     await page.getByText('Ključ za ročni vnos').click();
     const uri = new URL(await page.locator('#otpauth-uri').innerText());
     expect(uri.protocol).to.equal('otpauth:');
