@@ -149,6 +149,7 @@ describe('officer console (HTTP, real PostgreSQL + NATS/JetStream)', function ()
       await c.get('/login');
       const r = await c.post('/login', { csrf: 'forged', email: 'mojca@ra.example.si', password: PASSWORD });
       expect(r.status).to.equal(403);
+      expect(textOf(r.html, 'form-error')).to.equal('The form has expired. Try again.');
       expect(c.cookies.has('ra_session')).to.be.false;
     });
 

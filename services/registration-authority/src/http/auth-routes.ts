@@ -66,7 +66,7 @@ export function mountAuthRoutes(app: Express, o: { auth: OfficerAuth; secureCook
     const email = field(req, 'email').slice(0, 254);
     const cookieToken = b.read(req, COOKIE.loginCsrf);
     if (!cookieToken || !sameToken(body(req).csrf, cookieToken)) {
-      loginPage(req, res, lang, { email, ...describeError(csrfInvalid(), lang) }, 403);
+      loginPage(req, res, lang, { email, error: describeError(csrfInvalid(), lang).message }, 403);
       return;
     }
     auth
