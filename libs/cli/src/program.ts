@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { registerAccountCommands } from './commands/account.js';
 import { registerAuditCommands } from './commands/audit.js';
+import { registerOfficerCommands } from './commands/officer.js';
 import { registerSpCommands } from './commands/sp.js';
 import type { CliContext } from './context.js';
 import { EXIT, toCliError } from './errors.js';
@@ -13,6 +14,7 @@ const GROUPS: ((program: Command, ctx: CliContext) => void)[] = [
   registerAccountCommands,
   registerSpCommands,
   registerAuditCommands,
+  registerOfficerCommands,
 ];
 
 /** The `idp` program with every group registered; parsing never exits the process. */

@@ -106,6 +106,8 @@ export interface AccountStore {
   findById(id: string): Promise<AccountRecord | undefined>;
   /** The account with its address, contact e-mails, phones and terms acceptance. */
   personalData(id: string): Promise<PersonalData | undefined>;
+  /** The id of the account with this (canonical, 8-digit) tax number. */
+  findIdByTaxNumber(taxNumber: string): Promise<string | undefined>;
   /** The phone smsPASS codes go to: the earliest verified one. */
   findVerifiedPhone(accountId: string): Promise<string | undefined>;
   /** Throttle entries by key, as committed (no lock); missing keys are absent from the map. */

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineEvent } from '../define.js';
+import { defineEvent, defineRpc } from '../define.js';
 
 /**
  * The registration authority (service `registration-authority`): officers check ID documents for
@@ -14,6 +14,24 @@ export const RA_ERROR_CODES = [
   'ra.totp_enrolment_required',
   'ra.officer_disabled',
   'ra.session_expired',
+  /** Too many failed logins: the officer account refuses logins for a while. */
+  'ra.officer_locked',
+  /** A console form came back without the token of the session (or login page) that served it. */
+  'ra.csrf_token_invalid',
+  'ra.officer_exists',
+  'ra.officer_not_found',
+  /** An officer password shorter than 12 characters (or longer than 1024). */
+  'ra.weak_password',
+  /** The ID document checked has already expired: it cannot prove the identity. */
+  'ra.document_expired',
+  /** The activation request is not waiting for an officer (already decided, expired, cancelled…). */
+  'ra.request_not_pending',
+  /** An officer of this RA already approved or rejected the request. */
+  'ra.request_already_decided',
+  /** Suspend needs an active smsPASS, reinstate a suspended one. */
+  'ra.smspass_state_conflict',
+  /** A console form field is missing or malformed (the message names it). */
+  'ra.invalid_form',
 ] as const;
 
 const OfficerId = z.string().uuid();
@@ -35,7 +53,8 @@ export const RaOfficerLoginFailedV1 = defineEvent(
   'idp.ra.officer_login_failed.v1',
   z.object({
     officerId: OfficerId.optional(),
-    reason: z.enum(['wrong_password', 'wrong_totp', 'unknown', 'disabled']),
+    /** `locked`: too many failures; the officer account refuses logins for a while. */
+    reason: z.enum(['wrong_password', 'wrong_totp', 'unknown', 'disabled', 'locked']),
   }),
   'A console login failed.',
 );
@@ -72,7 +91,58 @@ export const RaSmsPassReinstatedV1 = defineEvent(
   'An officer reinstated a suspended smsPASS; accounts applies it.',
 );
 
+export const RaOfficerCreatedV1 = defineEvent(
+  'idp.ra.officer_created.v1',
+  z.object({ officerId: OfficerId }),
+  'An operator created an officer account (the name and e-mail stay in the RA schema).',
+);
+export const RaOfficerDisabledV1 = defineEvent(
+  'idp.ra.officer_disabled.v1',
+  z.object({ officerId: OfficerId }),
+  'An operator disabled an officer account; its console sessions end.',
+);
+
+const OfficerEmail = z.string().trim().toLowerCase().email().max(254);
+
+/** Operator commands answered by the registration-authority service (`pnpm idp officer …`). */
+export const raRpc = {
+  createOfficer: defineRpc(
+    'idp.rpc.registration-authority.create_officer.v1',
+    z.object({
+      email: OfficerEmail,
+      displayName: z.string().trim().min(1).max(100),
+      /** The initial password (argon2id at rest); the operator hands it over out of band. */
+      password: z.string().min(1).max(1024),
+    }),
+    z.object({ officerId: OfficerId }),
+    'Creates an officer account; the officer enrols an authenticator app at the first login.',
+  ),
+  disableOfficer: defineRpc(
+    'idp.rpc.registration-authority.disable_officer.v1',
+    z.object({ email: OfficerEmail }),
+    z.object({ officerId: OfficerId, disabled: z.literal(true) }),
+    'Disables an officer account and ends its console sessions (idempotent).',
+  ),
+};
+
+/**
+ * Answered by accounts for the officer console: which account has this tax number. The tax
+ * number travels in the request only (requests are never stored), never in an event.
+ */
+export const accountsOfficerLookupRpc = {
+  findByTaxNumber: defineRpc(
+    'idp.rpc.accounts.find_by_tax_number.v1',
+    z.object({ taxNumber: z.string().trim().min(1).max(20) }),
+    z.object({ accountId: AccountId }),
+    'The account with this Slovenian tax number (SI prefix and spaces allowed), or accounts.not_found.',
+  ),
+};
+
 export const RA_CONTRACTS = [
+  ...Object.values(raRpc),
+  ...Object.values(accountsOfficerLookupRpc),
+  RaOfficerCreatedV1,
+  RaOfficerDisabledV1,
   RaOfficerEnrolledV1,
   RaOfficerLoggedInV1,
   RaOfficerLoginFailedV1,

@@ -6,6 +6,7 @@ import { createAccount } from './create-account.js';
 import { getPersonalData, updateContactData } from './personal-data.js';
 import { requestPasswordReset, resetPassword } from './password-reset.js';
 import { register } from './register.js';
+import { findByTaxNumber } from './find-by-tax-number.js';
 import { getAttributes } from './get-attributes.js';
 import { getOtpDestination } from './get-otp-destination.js';
 import { verifyPassword } from './verify-password.js';
@@ -23,4 +24,5 @@ export const accountsHandlers = (d: Deps): RpcHandler[] => [
   changePassword(d),
   getPersonalData(d),
   updateContactData(d),
+  findByTaxNumber(d),
 ];

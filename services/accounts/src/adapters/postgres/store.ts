@@ -404,6 +404,15 @@ export function createPostgresAccountStore(db: Db): AccountStore {
         termsAcceptedAt: row.terms_accepted_at,
       };
     },
+    async findIdByTaxNumber(taxNumber) {
+      const row = await db
+        .selectFrom('accounts')
+        .select('id')
+        .where('tax_number', '=', taxNumber)
+        .executeTakeFirst();
+      return row?.id;
+    },
+
     async findVerifiedPhone(accountId) {
       const row = await db
         .selectFrom('phones')

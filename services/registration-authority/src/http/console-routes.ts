@@ -1,0 +1,255 @@
+import type { Express, Request, Response } from '@idp/web';
+import type { Decisions } from '../console/decisions.js';
+import { sameToken, type OfficerAuth, type SignedIn } from '../console/officer-auth.js';
+import { t, type Lang } from '../web/i18n.js';
+import { browser, COOKIE, csrfInvalid, describeError, formBody, langUrl, sendPage } from './browser.js';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const str = (v: unknown, max = 600) => (typeof v === 'string' ? v.slice(0, max) : '');
+
+type NextFunction = (err?: unknown) => void;
+
+// What requireOfficer leaves for the handlers after it.
+const signedInOf = (res: Response): SignedIn => res.locals.signedIn as SignedIn;
+const langOf = (res: Response): Lang => res.locals.lang as Lang;
+
+/** The pages behind the login: search, a request with its decision forms, smsPASS suspension. */
+export function mountConsoleRoutes(
+  app: Express,
+  o: { auth: OfficerAuth; decisions: Decisions; secureCookies: boolean },
+): void {
+  const { auth, decisions } = o;
+  const b = browser(o.secureCookies);
+
+  /** Only a live, signed-in session gets further; a POST must also carry the session's CSRF token. */
+  const requireOfficer = (req: Request, res: Response, next: NextFunction) => {
+    const lang = b.lang(req);
+    res.locals.lang = lang;
+    auth
+      .resolve(b.read(req, COOKIE.session), 'active')
+      .then((signedIn) => {
+        if (!signedIn) {
+          if (req.method === 'GET') return res.redirect(303, '/login');
+          return sendPage(
+            res,
+            'error',
+            lang,
+            { message: t(lang, 'sessionExpired'), toLogin: true, correlationId: req.correlationId },
+            401,
+          );
+        }
+        if (
+          req.method === 'POST' &&
+          !sameToken((req.body as Record<string, unknown>).csrf, signedIn.session.csrfToken)
+        ) {
+          return sendPage(
+            res,
+            'error',
+            lang,
+            { ...describeError(csrfInvalid(), lang), correlationId: req.correlationId },
+            403,
+          );
+        }
+        res.locals.signedIn = signedIn;
+        next();
+      })
+      .catch(next);
+  };
+
+  /** What every signed-in page shows: who is signed in, the logout form, the language switch. */
+  const common = (req: Request, res: Response) => ({
+    officer: signedInOf(res).officer.displayName,
+    csrf: signedInOf(res).session.csrfToken,
+    langUrl: langUrl(req, langOf(res)),
+  });
+  const ctx = (req: Request) => ({ correlationId: req.correlationId });
+  const wrap =
+    (h: (req: Request, res: Response) => Promise<void>) =>
+    (req: Request, res: Response, next: NextFunction) =>
+      h(req, res).catch(next);
+
+  app.get(
+    '/',
+    requireOfficer,
+    wrap(async (req, res) =>
+      sendPage(res, 'home', langOf(res), { ...common(req, res), q: '', taxNumber: '' }),
+    ),
+  );
+
+  app.get(
+    '/requests',
+    requireOfficer,
+    wrap(async (req, res) => {
+      const lang = langOf(res);
+      const q = str(req.query.q, 40).trim();
+      if (!q) return res.redirect(303, '/');
+      try {
+        const requests = await decisions.search(q, ctx(req));
+        sendPage(res, 'home', lang, { ...common(req, res), q, taxNumber: '', requests, searched: true });
+      } catch (err) {
+        const { message, status } = describeError(err, lang);
+        sendPage(res, 'home', lang, { ...common(req, res), q, taxNumber: '', error: message }, status);
+      }
+    }),
+  );
+
+  const requestPage = async (
+    req: Request,
+    res: Response,
+    number: string,
+    extra: { error?: string; form?: Record<string, string> } = {},
+    status = 200,
+  ) => {
+    const lang = langOf(res);
+    try {
+      const { request, person, decision } = await decisions.detail(number, ctx(req));
+      const done = req.method === 'GET' && (req.query.done === 'approved' || req.query.done === 'rejected');
+      sendPage(
+        res,
+        'request',
+        lang,
+        {
+          ...common(req, res),
+          title: t(lang, 'requestTitle', { number: request.requestNumber }),
+          request,
+          person,
+          decision,
+          isPending: !decision && request.path === 'ra' && request.state === 'awaiting_officer',
+          notice: done ? t(lang, req.query.done === 'approved' ? 'approved' : 'rejected') : undefined,
+          form: { type: 'identity_card', number: '', expiresOn: '', reason: '' },
+          ...extra,
+        },
+        status,
+      );
+    } catch (err) {
+      const d = describeError(err, lang);
+      sendPage(
+        res,
+        'error',
+        lang,
+        { ...common(req, res), ...d, back: true, correlationId: req.correlationId },
+        d.status,
+      );
+    }
+  };
+
+  app.get(
+    '/requests/:number',
+    requireOfficer,
+    wrap((req, res) => requestPage(req, res, str(req.params.number, 20))),
+  );
+
+  const decide = (action: 'approve' | 'reject') =>
+    wrap(async (req, res) => {
+      const number = str(req.params.number, 20);
+      const f = req.body as Record<string, unknown>;
+      const officer = signedInOf(res).officer;
+      try {
+        if (action === 'approve') {
+          await decisions.approve(
+            officer,
+            number,
+            { type: f.documentType, number: f.documentNumber, expiresOn: f.documentExpiresOn },
+            ctx(req),
+          );
+        } else {
+          await decisions.reject(officer, number, f.reason, ctx(req));
+        }
+        res.redirect(
+          303,
+          `/requests/${encodeURIComponent(number)}?done=${action === 'approve' ? 'approved' : 'rejected'}`,
+        );
+      } catch (err) {
+        const { message, status } = describeError(err, langOf(res));
+        await requestPage(
+          req,
+          res,
+          number,
+          {
+            error: message,
+            form: {
+              type: str(f.documentType, 40),
+              number: str(f.documentNumber, 40),
+              expiresOn: str(f.documentExpiresOn, 10),
+              reason: str(f.reason),
+            },
+          },
+          status,
+        );
+      }
+    });
+  app.post('/requests/:number/approve', formBody, requireOfficer, decide('approve'));
+  app.post('/requests/:number/reject', formBody, requireOfficer, decide('reject'));
+
+  const smsPassPage = async (
+    req: Request,
+    res: Response,
+    accountId: string | undefined,
+    extra: { taxNumber?: string; error?: string; notice?: string; reason?: string } = {},
+    status = 200,
+  ) => {
+    const lang = langOf(res);
+    const person = accountId ? await decisions.person(accountId, ctx(req)) : undefined;
+    sendPage(
+      res,
+      'smspass',
+      lang,
+      { ...common(req, res), person, taxNumber: person?.attributes.taxNumber ?? '', reason: '', ...extra },
+      status,
+    );
+  };
+
+  app.get(
+    '/smspass',
+    requireOfficer,
+    wrap(async (req, res) => {
+      const lang = langOf(res);
+      const taxNumber = str(req.query.taxNumber, 20).trim();
+      const account = str(req.query.account, 36);
+      const done =
+        req.query.done === 'suspended' || req.query.done === 'reinstated' ? req.query.done : undefined;
+      try {
+        if (UUID.test(account)) {
+          return await smsPassPage(req, res, account, done ? { notice: t(lang, done) } : {});
+        }
+        if (!taxNumber) return await smsPassPage(req, res, undefined);
+        const accountId = await decisions.accountByTaxNumber(taxNumber, ctx(req));
+        if (!accountId) {
+          return await smsPassPage(
+            req,
+            res,
+            undefined,
+            { taxNumber, error: t(lang, 'accountNotFound') },
+            404,
+          );
+        }
+        await smsPassPage(req, res, accountId);
+      } catch (err) {
+        const { message, status } = describeError(err, lang);
+        await smsPassPage(req, res, undefined, { taxNumber, error: message }, status);
+      }
+    }),
+  );
+
+  app.post(
+    '/smspass',
+    formBody,
+    requireOfficer,
+    wrap(async (req, res) => {
+      const f = req.body as Record<string, unknown>;
+      const accountId = str(f.accountId, 36);
+      const action = f.action === 'reinstate' ? 'reinstate' : 'suspend';
+      try {
+        if (!UUID.test(accountId)) return res.redirect(303, '/smspass');
+        await decisions.smsPass(signedInOf(res).officer, action, accountId, f.reason, ctx(req));
+        res.redirect(
+          303,
+          `/smspass?account=${accountId}&done=${action === 'suspend' ? 'suspended' : 'reinstated'}`,
+        );
+      } catch (err) {
+        const { message, status } = describeError(err, langOf(res));
+        await smsPassPage(req, res, accountId, { error: message, reason: str(f.reason) }, status);
+      }
+    }),
+  );
+}

@@ -1,0 +1,344 @@
+import { expect } from 'chai';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { connect } from '@nats-io/transport-node';
+import type { NatsConnection } from '@nats-io/nats-core';
+import { generateSync } from 'otplib';
+import pg from 'pg';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import {
+  DomainError,
+  EVENTS_STREAM,
+  accountsOfficerLookupRpc,
+  accountsRpc,
+  activationRpc,
+  createRpcClient,
+  jetstreamManager,
+  raRpc,
+  rpcHandler,
+  serveRpc,
+  type Envelope,
+  type RpcServer,
+} from '@idp/events';
+import { Registry, createLogger } from '@idp/observability';
+import { findInfrastructure, isPortOpen, privateNatsServer, waitFor, type PrivateServer } from '@idp/testing';
+import { REPO_ROOT } from '../../infra/dev/mesh.js';
+
+/** Debian's chromium (infra/ensure-browser.sh installs it); never a downloaded browser. */
+const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-component-update',
+  '--disable-sync',
+];
+// Every run writes its screenshots under var/; UPDATE_SCREENSHOTS=1 refreshes the README's copies.
+const SCREENSHOTS = join(
+  REPO_ROOT,
+  ...(process.env.UPDATE_SCREENSHOTS === '1' ? ['docs', 'screenshots'] : ['var', 'screenshots']),
+);
+const EMAIL = 'mojca.zupan@upravna-enota.si';
+const PASSWORD = 'officer password 2026';
+const ACCOUNT_ID = randomUUID();
+const REQUEST = {
+  requestId: randomUUID(),
+  requestNumber: 'A-7K3M9Q2P',
+  accountId: ACCOUNT_ID,
+  path: 'ra' as const,
+  state: 'awaiting_officer' as const,
+  createdAt: '2026-03-01T08:00:00.000Z',
+};
+const log = createLogger({ service: 'ra-e2e', level: 'silent' });
+
+/** Ports in 29100–29899: outside the mesh stacks' 20000–29099 (test/e2e/support/stack.ts). */
+async function freePort(taken: number[] = []): Promise<number> {
+  for (;;) {
+    const port = 29_100 + Math.floor(Math.random() * 800);
+    if (!taken.includes(port) && !(await isPortOpen('127.0.0.1', port))) return port;
+  }
+}
+
+/**
+ * The officer console in a real browser (Chromium through playwright-core): only the
+ * registration-authority service runs (from source), on a NATS server of the test's own and a
+ * PostgreSQL schema of its own; small responders stand in for activation and accounts. An officer
+ * enrols by QR code (the secret read from the otpauth URI the page shows), logs in again with a
+ * TOTP code, finds a request by tax number and approves it; the event lands in JetStream.
+ * The console is reached as http://localhost, a secure context, so its Secure cookies are kept.
+ */
+describe('officer console in a real browser (Chromium): enrol, log in, find, approve', function () {
+  this.timeout(120_000);
+  let nats: PrivateServer;
+  let nc: NatsConnection;
+  let responders: RpcServer;
+  let ra: ChildProcess | undefined;
+  let raOutput = '';
+  let consoleUrl: string;
+  let adminUrl: string;
+  let databaseUrl: string;
+  const schema = `t_ra_e2e_${randomBytes(5).toString('hex')}`;
+  let officerId: string;
+  let context: BrowserContext;
+  let page: Page;
+  let profileDir: string;
+  /** Console errors and uncaught exceptions: a CSP violation (say, an inline script) shows up here. */
+  const problems: string[] = [];
+
+  before(async function () {
+    if (!existsSync(CHROMIUM)) {
+      throw new Error(`no browser at ${CHROMIUM}: run bash infra/ensure-browser.sh (make test-e2e does)`);
+    }
+    const natsPort = await freePort();
+    const httpPort = await freePort([natsPort]);
+    const adminPort = await freePort([natsPort, httpPort]);
+    nats = privateNatsServer(natsPort);
+    await nats.start();
+    nc = await connect({ servers: nats.url });
+    databaseUrl = (await findInfrastructure()).databaseUrl;
+
+    responders = serveRpc(
+      nc,
+      [
+        rpcHandler(activationRpc.findForOfficer, async (req) => ({
+          requests: [REQUEST].filter(
+            (r) =>
+              (!req.requestNumber || r.requestNumber === req.requestNumber) &&
+              (!req.accountIds || req.accountIds.includes(r.accountId)),
+          ),
+        })),
+        rpcHandler(accountsRpc.getAttributes, async (req) => {
+          if (req.accountId !== ACCOUNT_ID) throw new DomainError('not_found', 'accounts.not_found');
+          return {
+            accountId: ACCOUNT_ID,
+            smsPass: 'pending' as const,
+            attributes: {
+              givenName: 'Ana',
+              familyName: 'Novak',
+              taxNumber: '50223054',
+              birthDate: '1990-05-17',
+              emso: '1705990505005',
+              address: 'Slovenska cesta 1, 1000 Ljubljana',
+            },
+          };
+        }),
+        rpcHandler(accountsOfficerLookupRpc.findByTaxNumber, async (req) => {
+          if (req.taxNumber.replace(/\D/g, '') !== '50223054')
+            throw new DomainError('not_found', 'accounts.not_found');
+          return { accountId: ACCOUNT_ID };
+        }),
+      ],
+      { service: 'ra-e2e-responders', log, registry: new Registry() },
+    );
+
+    consoleUrl = `http://localhost:${httpPort}`;
+    adminUrl = `http://127.0.0.1:${adminPort}`;
+    ra = spawn(
+      process.execPath,
+      ['--conditions=source', '--import', 'tsx', 'services/registration-authority/src/main.ts'],
+      {
+        cwd: REPO_ROOT,
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: {
+          ...process.env,
+          IDP_ENV: 'test',
+          LOG_LEVEL: 'warn',
+          NATS_URL: nats.url,
+          DATABASE_URL: databaseUrl,
+          DATABASE_SCHEMA: schema,
+          HTTP_HOST: '127.0.0.1',
+          HTTP_PORT: String(httpPort),
+          ADMIN_PORT: String(adminPort),
+          INSTANCE_ID: 'ra-e2e-1',
+          RA_TOTP_KEY: randomBytes(32).toString('base64'),
+          RA_TOTP_ISSUER: 'SI-PASS RA',
+        },
+      },
+    );
+    for (const s of [ra.stdout!, ra.stderr!]) s.on('data', (b: Buffer) => void (raOutput += b.toString()));
+    await waitFor(
+      'registration-authority ready',
+      async () => {
+        if (ra?.exitCode !== null) throw new Error(`registration-authority exited:\n${raOutput}`);
+        return (await fetch(`${adminUrl}/readyz`).catch(() => undefined))?.status === 200;
+      },
+      60_000,
+      200,
+    );
+    // As `pnpm idp officer create` does.
+    ({ officerId } = await createRpcClient(nc, { defaultTimeoutMs: 10_000 }).call(
+      raRpc.createOfficer,
+      { email: EMAIL, displayName: 'Mojca Zupan', password: PASSWORD },
+      { correlationId: 'ra-e2e-seed' },
+    ));
+
+    mkdirSync(SCREENSHOTS, { recursive: true });
+    profileDir = mkdtempSync(join(tmpdir(), 'idp-chromium-'));
+    context = await chromium.launchPersistentContext(profileDir, {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: CHROMIUM_ARGS,
+      locale: 'sl-SI',
+      viewport: { width: 1000, height: 720 },
+      javaScriptEnabled: true,
+    });
+    context.setDefaultTimeout(15_000);
+    page = context.pages()[0] ?? (await context.newPage());
+    page.on('console', (m) => {
+      // A 401 after a wrong code and the favicon's 404 are answers, not faults of the page.
+      if (m.type() === 'error' && !m.text().startsWith('Failed to load resource'))
+        problems.push(`console: ${m.text()}`);
+    });
+    page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
+  });
+
+  after(async () => {
+    await context?.close().catch(() => undefined);
+    if (profileDir) rmSync(profileDir, { recursive: true, force: true });
+    if (ra && ra.exitCode === null) {
+      ra.kill('SIGTERM');
+      await new Promise((r) => ra!.once('exit', r));
+    }
+    await responders?.stop();
+    await nc?.close();
+    await nats?.destroy();
+    if (databaseUrl) {
+      const client = new pg.Client({ connectionString: databaseUrl });
+      await client.connect();
+      await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+      await client.end();
+    }
+  });
+
+  const shot = (name: string) => page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
+  const code = (secret: string, offsetSeconds = 0) =>
+    generateSync({ secret, epoch: Math.floor(Date.now() / 1000) + offsetSeconds });
+  const click = (name: string) =>
+    Promise.all([page.waitForLoadState('load'), page.getByRole('button', { name }).click()]);
+
+  async function logInWithPassword() {
+    await page.getByLabel('E-poštni naslov', { exact: true }).fill(EMAIL);
+    await page.getByLabel('Geslo', { exact: true }).fill(PASSWORD);
+    await click('Naprej');
+  }
+
+  async function events(subject: string): Promise<Envelope[]> {
+    const jsm = await jetstreamManager(nc);
+    const info = await jsm.streams.info(EVENTS_STREAM);
+    const out: Envelope[] = [];
+    for (let seq = info.state.first_seq; info.state.messages > 0 && seq <= info.state.last_seq; seq++) {
+      const m = await jsm.streams.getMessage(EVENTS_STREAM, { seq });
+      if (m?.subject === subject) out.push(m.json<Envelope>());
+    }
+    return out;
+  }
+
+  let secret: string;
+
+  it('enrols the authenticator app by QR code at the first login (Slovenian)', async () => {
+    await page.goto(`${consoleUrl}/`);
+    await page.waitForURL(`${consoleUrl}/login`);
+    expect(await page.locator('html').getAttribute('lang')).to.equal('sl');
+    expect(await page.getByRole('heading', { level: 1 }).innerText()).to.equal('Prijava uradnika');
+    await shot('ra-login');
+    await logInWithPassword();
+    await page.waitForURL(`${consoleUrl}/login/enrol`);
+    const qr = page.locator('#qr');
+    expect(await qr.getAttribute('src')).to.match(/^data:image\/png;base64,/);
+    // The QR image really rendered (CSP allows data: images): it has its natural size.
+    expect(
+      await qr.evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth),
+    ).to.be.greaterThan(100);
+    await page.getByText('Ključ za ročni vnos').click();
+    const uri = new URL(await page.locator('#otpauth-uri').innerText());
+    expect(uri.protocol).to.equal('otpauth:');
+    expect(decodeURIComponent(uri.pathname)).to.equal(`/SI-PASS RA:${EMAIL}`);
+    secret = uri.searchParams.get('secret')!;
+    expect((await page.locator('#totp-secret').innerText()).replace(/\s/g, '')).to.equal(secret);
+    await shot('ra-enrol');
+
+    await page.getByLabel('Koda', { exact: true }).fill(code(secret));
+    await click('Potrdi');
+    await page.waitForURL(`${consoleUrl}/`);
+    expect(await page.getByRole('heading', { level: 1 }).innerText()).to.equal('Iskanje zahtevka');
+    await waitFor(
+      'officer_enrolled in JetStream',
+      async () => (await events('idp.ra.officer_enrolled.v1')).length === 1,
+    );
+    expect(problems, problems.join('\n')).to.deep.equal([]);
+  });
+
+  it('logs out and back in with a TOTP code, in English (the language switch)', async () => {
+    await click('Odjava');
+    await page.waitForURL(`${consoleUrl}/login?out=1`);
+    await Promise.all([page.waitForURL(/lang=en/), page.getByRole('link', { name: 'English' }).click()]);
+    expect(await page.getByRole('heading', { level: 1 }).innerText()).to.equal('Officer login');
+    await page.getByLabel('E-mail address', { exact: true }).fill(EMAIL);
+    await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
+    await click('Continue');
+    await page.waitForURL(`${consoleUrl}/login/totp`);
+    expect(await page.getByRole('heading', { level: 1 }).innerText()).to.equal('Code from the app');
+    // The enrolment used this time step's code; the next step's is accepted now (±1 step) and is not a replay.
+    await page.getByLabel('Code', { exact: true }).fill(code(secret, 30));
+    await shot('ra-totp');
+    await click('Confirm');
+    await page.waitForURL(`${consoleUrl}/`);
+    const loggedIn = await events('idp.ra.officer_logged_in.v1');
+    expect(loggedIn.map((e) => e.actor)).to.deep.equal([
+      { kind: 'admin', id: officerId },
+      { kind: 'admin', id: officerId },
+    ]);
+  });
+
+  it('finds the request by tax number, shows the personal data and approves it', async () => {
+    await page.getByLabel('Request number or tax number', { exact: true }).fill('50223054');
+    await click('Search');
+    const link = page.getByRole('link', { name: REQUEST.requestNumber });
+    expect(await page.locator('#results').innerText()).to.contain('waiting for an officer');
+    await shot('ra-results');
+    await Promise.all([page.waitForURL(`${consoleUrl}/requests/${REQUEST.requestNumber}`), link.click()]);
+    for (const [field, value] of Object.entries({
+      givenName: 'Ana',
+      familyName: 'Novak',
+      taxNumber: '50223054',
+      birthDate: '1990-05-17',
+      emso: '1705990505005',
+      address: 'Slovenska cesta 1, 1000 Ljubljana',
+    }))
+      expect(await page.locator(`dd[data-field="${field}"]`).innerText()).to.equal(value);
+    await page.getByLabel('Document type', { exact: true }).selectOption('passport');
+    await page.getByLabel('Document number', { exact: true }).fill('PB1234567');
+    await page.getByLabel('Valid until', { exact: true }).fill('2031-05-31');
+    await shot('ra-request');
+    await click('Confirm identity');
+    await page.waitForURL(`${consoleUrl}/requests/${REQUEST.requestNumber}?done=approved`);
+    expect(await page.locator('#notice').innerText()).to.contain('Identity confirmed');
+    expect(await page.locator('dd[data-field="decision"]').innerText()).to.equal('approved');
+    await shot('ra-approved');
+
+    const [confirmed] = await waitFor(
+      'identity_confirmed in JetStream',
+      async () => {
+        const e = await events('idp.ra.identity_confirmed.v1');
+        return e.length > 0 && e;
+      },
+      10_000,
+      100,
+    );
+    expect(confirmed!.actor).to.deep.equal({ kind: 'admin', id: officerId });
+    expect(confirmed!.data).to.deep.equal({
+      officerId,
+      requestId: REQUEST.requestId,
+      accountId: ACCOUNT_ID,
+      documentType: 'passport',
+      documentExpiresOn: '2031-05-31',
+    });
+    expect(problems, problems.join('\n')).to.deep.equal([]);
+  });
+});
