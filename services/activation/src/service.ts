@@ -20,7 +20,7 @@ import { generateActivationCode, generateRequestNumber } from './domain/code.js'
 import { DEFAULT_POLICY, type ActivationPolicy } from './domain/request.js';
 import { eventFactory, type Deps } from './handlers/deps.js';
 import { activationHandlers } from './handlers/index.js';
-import { RA_CONSUMER, onIdentityConfirmed, onRequestRejected } from './handlers/ra-events.js';
+import { RA_CONSUMER, raHandlers } from './handlers/ra-events.js';
 import type { ActivationMailer, Clock } from './ports.js';
 
 /** The code HMAC key, derived so the configured secret is never used as a key directly. */
@@ -80,7 +80,7 @@ export function buildActivation(w: {
         durable: o.durable ?? RA_CONSUMER,
         // One filter (nats-server 2.9); the other idp.ra.* events are acknowledged unhandled.
         filterSubject: o.filterSubject ?? 'idp.ra.>',
-        handlers: [onIdentityConfirmed(deps), onRequestRejected(deps)],
+        handlers: raHandlers(deps),
         catalog: w.catalog,
         publisher: o.publisher,
         log: w.log,

@@ -94,3 +94,6 @@ export const onRequestRejected = (d: Deps): MessageHandler<typeof RaRequestRejec
       rejectRequest(r, { officerId: env.data.officerId, reason: env.data.reason }, d.clock.now()),
     ),
   );
+
+/** The consumer's handlers, one per officer decision. */
+export const raHandlers = (d: Deps): MessageHandler[] => [onIdentityConfirmed(d), onRequestRejected(d)];
