@@ -93,6 +93,21 @@ export interface AccountTransaction {
   clearThrottle(key: string): Promise<void>;
   /** Adds events to the outbox, published once the transaction commits. */
   enqueue(envelopes: readonly Envelope[]): Promise<void>;
+  /** The account, locked until commit (concurrent changes to one account run one after the other). */
+  lockAccount(accountId: string): Promise<AccountRecord | undefined>;
+  /** The account an activation request already activated, if it was applied before. */
+  findSmsPassActivation(requestId: string): Promise<{ accountId: string } | undefined>;
+  /**
+   * Binds `e164` as a verified phone (verifying it if the account already has it unverified), sets
+   * smsPASS active and records the activation under `requestId`.
+   */
+  activateSmsPass(o: {
+    requestId: string;
+    accountId: string;
+    e164: string;
+    phoneId: string;
+    now: Date;
+  }): Promise<void>;
 }
 
 /** argon2id, run off the event loop. */

@@ -1,5 +1,6 @@
 import type { RpcHandler } from '@idp/events';
 import type { Deps } from '../ports.js';
+import { activateSmsPass } from './activate-smspass.js';
 import { createAccount } from './create-account.js';
 import { getAttributes } from './get-attributes.js';
 import { getOtpDestination } from './get-otp-destination.js';
@@ -11,4 +12,5 @@ export const accountsHandlers = (d: Deps): RpcHandler[] => [
   getAttributes(d),
   getOtpDestination(d),
   createAccount(d),
+  activateSmsPass(d),
 ];

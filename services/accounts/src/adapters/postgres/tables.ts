@@ -33,9 +33,17 @@ export interface LoginThrottleTable {
   expires_at: Date;
 }
 
+export interface SmsPassActivationsTable {
+  request_id: string;
+  account_id: string;
+  phone_id: string;
+  activated_at: Timestamp;
+}
+
 /** This service's schema as Kysely sees it. */
 export interface AccountsTables extends OutboxTables {
   accounts: AccountsTable;
   phones: PhonesTable;
   login_throttle: LoginThrottleTable;
+  smspass_activations: SmsPassActivationsTable;
 }
