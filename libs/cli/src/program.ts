@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { registerAccountCommands } from './commands/account.js';
+import { registerLettersCommands } from './commands/letters.js';
 import { registerSpCommands } from './commands/sp.js';
 import type { CliContext } from './context.js';
 import { EXIT, toCliError } from './errors.js';
@@ -8,7 +9,11 @@ import { EXIT, toCliError } from './errors.js';
  * Command groups, one file each under `commands/`. A new group (`sp`, `letters`, `audit`, …) is a
  * `register…Commands(program, ctx)` function added here.
  */
-const GROUPS: ((program: Command, ctx: CliContext) => void)[] = [registerAccountCommands, registerSpCommands];
+const GROUPS: ((program: Command, ctx: CliContext) => void)[] = [
+  registerAccountCommands,
+  registerSpCommands,
+  registerLettersCommands,
+];
 
 /** The `idp` program with every group registered; parsing never exits the process. */
 export function createProgram(ctx: CliContext): Command {
