@@ -76,6 +76,18 @@ export interface DemoSpMeshOptions {
   /** Default: node --conditions=source --import tsx test/sp/main.ts. */
   command?: readonly string[];
 }
+/**
+ * The activation service's development settings (relative to the repository root). A development CA
+ * is optional: without var/dev-ca/ca.pem every client certificate is refused as untrusted, and the
+ * certificate path says so; put a CA (and a CRL) there to try it. Secrets are generated on first run.
+ */
+export const ACTIVATION_DEV_ENV: Readonly<Record<string, string>> = {
+  ACTIVATION_TRUSTED_CA_FILES: 'var/dev-ca/ca.pem',
+  ACTIVATION_CRL_FILES: 'var/dev-ca/crl.pem',
+  ACTIVATION_DEV_SECRETS_FILE: 'var/dev-secrets/activation.json',
+  LETTERS_DIR: 'var/letters',
+};
+
 /** Ten admin ports per service, and ten HTTP ports between the gateway's and the console's. */
 export const MAX_REPLICAS = 10;
 export const DEFAULT_READY_TIMEOUT_MS = 90_000;
@@ -231,6 +243,7 @@ export function planMesh(o: MeshOptions = {}): InstancePlan[] {
         ...(spec.http === 'gateway' ? { PUBLIC_URL: publicUrl } : {}),
         // Links in mails (e-mail confirmation, password reset) lead to the gateway's public address.
         ...(spec.name === 'activation' ? { MAIL_PUBLIC_BASE_URL: publicUrl } : {}),
+        ...(spec.name === 'activation' ? ACTIVATION_DEV_ENV : {}),
         ...(spec.dbRole
           ? { DATABASE_URL: `postgres://${spec.dbRole}@${hostForUrl(pg.host)}:${pg.port}/${pg.database}` }
           : {}),

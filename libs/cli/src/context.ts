@@ -24,7 +24,7 @@ export interface CliContext {
    */
   call<C extends RpcDef>(contract: C, request: RpcRequest<C>): Promise<RpcResponse<C>>;
   /** JetStream on the same connection, for commands that read streams (`audit verify`). */
-  jetstream(): Promise<{ js: JetStreamClient; jsm: JetStreamManager }>;
+  jetstream?(): Promise<{ js: JetStreamClient; jsm: JetStreamManager }>;
   /** Shown in messages about NATS. */
   natsUrl: string;
   /** Shown in messages about failures an operator may need to look up in the services' logs. */

@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { registerAccountCommands } from './commands/account.js';
 import { registerAuditCommands } from './commands/audit.js';
 import { registerOfficerCommands } from './commands/officer.js';
+import { registerLettersCommands } from './commands/letters.js';
 import { registerSpCommands } from './commands/sp.js';
 import type { CliContext } from './context.js';
 import { EXIT, toCliError } from './errors.js';
@@ -15,6 +16,7 @@ const GROUPS: ((program: Command, ctx: CliContext) => void)[] = [
   registerSpCommands,
   registerAuditCommands,
   registerOfficerCommands,
+  registerLettersCommands,
 ];
 
 /** The `idp` program with every group registered; parsing never exits the process. */

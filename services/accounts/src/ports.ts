@@ -165,6 +165,19 @@ export interface AccountTransaction {
   clearThrottle(key: string): Promise<void>;
   /** Adds events to the outbox, published once the transaction commits. */
   enqueue(envelopes: readonly Envelope[]): Promise<void>;
+  /** The account an activation request already activated, if it was applied before. */
+  findSmsPassActivation(requestId: string): Promise<{ accountId: string } | undefined>;
+  /**
+   * Binds `e164` as a verified phone (verifying it if the account already has it unverified), sets
+   * smsPASS active and records the activation under `requestId`.
+   */
+  activateSmsPass(o: {
+    requestId: string;
+    accountId: string;
+    e164: string;
+    phoneId: string;
+    now: Date;
+  }): Promise<void>;
 }
 
 /** argon2id, run off the event loop. */

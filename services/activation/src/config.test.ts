@@ -12,11 +12,15 @@ describe('activation config', () => {
     const c = ActivationConfig.parse({ ...BASE });
     expect(mailTransport(c)).to.equal('dev_sink');
     expect(c.MAIL_DEV_SINK_FILE).to.equal('var/dev-mail.jsonl');
-    expect(issues({ IDP_ENV: 'test' })).to.deep.equal(['MAIL_SEAL_KEY']);
+    expect(issues({ IDP_ENV: 'test' })).to.deep.equal(['MAIL_SEAL_KEY', 'ACTIVATION_CODE_HMAC_KEY']);
   });
 
   it('refuses the development sink in production and needs SMTP settings there', () => {
-    const prod = { IDP_ENV: 'production', MAIL_SEAL_KEY: 'x'.repeat(32) };
+    const prod = {
+      IDP_ENV: 'production',
+      MAIL_SEAL_KEY: 'x'.repeat(32),
+      ACTIVATION_CODE_HMAC_KEY: 'y'.repeat(32),
+    };
     expect(issues(prod)).to.deep.equal(['MAIL_TRANSPORT']);
     expect(issues({ ...prod, MAIL_TRANSPORT: 'dev_sink' })).to.deep.equal(['MAIL_TRANSPORT']);
     expect(issues({ ...prod, MAIL_TRANSPORT: 'smtp' })).to.deep.equal(['SMTP_HOST', 'MAIL_FROM']);

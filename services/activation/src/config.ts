@@ -7,6 +7,14 @@ const msList = z
   .transform((s) => s.split(',').map((v) => Number(v.trim())))
   .pipe(z.array(z.number().int().min(10).max(3_600_000)).min(1));
 
+/** Comma-separated file paths; empty means none. */
+const fileList = z.string().transform((s) =>
+  s
+    .split(',')
+    .map((f) => f.trim())
+    .filter(Boolean),
+);
+
 export const ActivationConfig = commonConfig
   .extend({
     ADMIN_PORT: port.default(9130),
@@ -38,6 +46,23 @@ export const ActivationConfig = commonConfig
     SMTP_USER: z.string().min(1).optional(),
     SMTP_PASSWORD: secret(z.string().min(1).optional()),
     SMTP_TIMEOUT_MS: z.coerce.number().int().min(500).max(120_000).default(15_000),
+
+    /** Keys the activation-code HMAC. Required outside development. */
+    ACTIVATION_CODE_HMAC_KEY: secret(z.string().min(32).optional()),
+    /** Development only: where the generated key is kept so every replica and restart shares it. */
+    ACTIVATION_DEV_SECRETS_FILE: z.string().min(1).default('var/dev-secrets/activation.json'),
+    /** PEM files of the CAs whose client certificates prove identity (path `certificate`). None: every certificate is refused. */
+    ACTIVATION_TRUSTED_CA_FILES: fileList.default([]),
+    /** CRL files (PEM or DER) of those CAs, read on every presentation so a new CRL applies at once. */
+    ACTIVATION_CRL_FILES: fileList.default([]),
+    /** Refuse a certificate whose issuer has no current CRL. Default: on in production only. */
+    ACTIVATION_REQUIRE_CRL: envBool.optional(),
+    /** Where the postal letters' PDFs are written (the print queue lists them). */
+    LETTERS_DIR: z.string().min(1).default('var/letters'),
+    MAIL_LANGUAGE: z.enum(['sl', 'en']).default('sl'),
+    /** Named in the SMS that proves the phone. */
+    SMS_SERVICE_NAME: z.string().min(1).max(60).default('smsPASS'),
+    EXPIRY_SWEEP_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
   })
   .superRefine((c, ctx) => {
     const problem = (path: string, message: string) =>
@@ -54,8 +79,17 @@ export const ActivationConfig = commonConfig
       problem('MAIL_FROM', 'required when MAIL_TRANSPORT=smtp');
     if (Boolean(c.SMTP_USER) !== Boolean(c.SMTP_PASSWORD))
       problem('SMTP_USER', 'set both SMTP_USER and SMTP_PASSWORD, or neither');
+    if (c.IDP_ENV !== 'development' && !c.ACTIVATION_CODE_HMAC_KEY)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['ACTIVATION_CODE_HMAC_KEY'],
+        message: `required when IDP_ENV=${c.IDP_ENV} (only development generates one)`,
+      });
   });
 export type ActivationConfig = z.infer<typeof ActivationConfig>;
 
 /** The effective mail transport: the sink unless production (where validation demands a choice). */
 export const mailTransport = (c: ActivationConfig): 'smtp' | 'dev_sink' => c.MAIL_TRANSPORT ?? 'dev_sink';
+
+export const requireCrl = (c: ActivationConfig): boolean =>
+  c.ACTIVATION_REQUIRE_CRL ?? c.IDP_ENV === 'production';

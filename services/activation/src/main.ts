@@ -8,15 +8,33 @@ import { devMail } from './mail/dev-mail.js';
 import { createDevMailSink } from './mail/dev-sink.js';
 import { createSmtpTransport } from './mail/smtp.js';
 import { startMailWorker } from './mail/worker.js';
+import { createMailQueueSeam } from './adapters/mailer/mail-queue-seam.js';
+import type { ActivationTables } from './adapters/postgres/tables.js';
+import { developmentKey } from './dev-secrets.js';
+import { startExpirySweep } from './expiry-sweep.js';
 import { migrations } from './migrations/index.js';
+import { systemClock } from './ports.js';
+import { buildActivation } from './service.js';
 
 runMain(async () => {
   const config = loadConfig(ActivationConfig, process.env);
   const rt = await startRuntime({ service: 'activation', version: packageVersion(import.meta.url), config });
   rt.log.info({ config: redactConfig(ActivationConfig, config) }, 'configuration');
 
-  const database = await openServiceDatabase(rt, config, migrations);
+  let codeSecret = config.ACTIVATION_CODE_HMAC_KEY;
+  if (!codeSecret) {
+    // Config validation allows this only with IDP_ENV=development.
+    const dev = await developmentKey(config.ACTIVATION_DEV_SECRETS_FILE, 'ACTIVATION_CODE_HMAC_KEY');
+    codeSecret = dev.key;
+    rt.log.warn(
+      { file: config.ACTIVATION_DEV_SECRETS_FILE, created: dev.created },
+      'ACTIVATION_CODE_HMAC_KEY is not set: using a DEVELOPMENT key generated on first run',
+    );
+  }
+  if (config.ACTIVATION_TRUSTED_CA_FILES.length === 0)
+    rt.log.warn('ACTIVATION_TRUSTED_CA_FILES is empty: every client certificate is refused as untrusted');
 
+  const database = await openServiceDatabase<ActivationTables>(rt, config, migrations);
   let sealKey = config.MAIL_SEAL_KEY;
   if (!sealKey) {
     // Config validation allows this only with IDP_ENV=development.
@@ -48,7 +66,6 @@ runMain(async () => {
     });
   }
   rt.onShutdown('mail transport', () => transport.close());
-  rt.serve(handlers);
 
   const worker = await startMailWorker({
     js: rt.js,
@@ -67,6 +84,38 @@ runMain(async () => {
     ackWaitMs: config.MAIL_ACK_WAIT_MS,
   });
   rt.onShutdown('mail worker', () => worker.stop());
+
+  const production = config.IDP_ENV === 'production';
+  const activation = buildActivation({
+    config,
+    codeSecret,
+    db: database.db,
+    rpc: rt.rpc,
+    mailer: createMailQueueSeam({
+      // Until activation mail goes through the mail queue: development only, into the same sink file.
+      devSinkFile: production ? undefined : config.MAIL_DEV_SINK_FILE,
+      clock: systemClock,
+      log: rt.log,
+    }),
+    clock: systemClock,
+    producer: rt.producer,
+    catalog: rt.catalog,
+    log: rt.log,
+  });
+  rt.serve([...handlers, ...activation.handlers]);
+  const consumer = await activation.startConsumer({
+    js: rt.js,
+    jsm: rt.jsm,
+    publisher: rt.publisher,
+    registry: rt.registry,
+  });
+  rt.onShutdown('ra consumer', () => consumer.stop());
+  const sweep = startExpirySweep(activation.deps, {
+    intervalMs: config.EXPIRY_SWEEP_SECONDS * 1000,
+    log: rt.log,
+  });
+  // Hooks run last-registered first: the sweep and the consumer stop before the pool closes.
+  rt.onShutdown('expiry sweep', () => sweep.stop());
   rt.log.info({ transport: mailTransport(config) }, 'activation ready');
   rt.started();
 });

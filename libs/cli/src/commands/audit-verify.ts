@@ -70,6 +70,7 @@ export function registerAuditVerifyCommands(audit: Command, ctx: CliContext): vo
         } catch (err) {
           throw new CliError(`cannot use trust file ${o.trust}: ${message(err)}`, EXIT.usage);
         }
+        if (!ctx.jetstream) throw new CliError('this command needs a JetStream connection', EXIT.internal);
         const { js, jsm } = await ctx.jetstream();
         const report = await verifyAuditLog({
           js,

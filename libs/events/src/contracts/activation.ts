@@ -25,6 +25,11 @@ export const ACTIVATION_ERROR_CODES = [
   /** The certificate's tax number differs from the account's. */
   'activation.certificate_subject_mismatch',
   'activation.letter_not_found',
+  /**
+   * The account lacks personal data the chosen path needs (path `certificate`: a tax number to
+   * compare and a permanent address to post the letter to).
+   */
+  'activation.personal_data_incomplete',
 ] as const;
 
 const AccountId = z.string().uuid();

@@ -2,6 +2,7 @@ import type { RpcHandler } from '@idp/events';
 import type { Deps } from '../ports.js';
 import { changePassword } from './change-password.js';
 import { confirmEmail } from './confirm-email.js';
+import { activateSmsPass } from './activate-smspass.js';
 import { createAccount } from './create-account.js';
 import { getPersonalData, updateContactData } from './personal-data.js';
 import { requestPasswordReset, resetPassword } from './password-reset.js';
@@ -25,4 +26,5 @@ export const accountsHandlers = (d: Deps): RpcHandler[] => [
   getPersonalData(d),
   updateContactData(d),
   findByTaxNumber(d),
+  activateSmsPass(d),
 ];

@@ -17,8 +17,8 @@ import { MailSendError, type MailTransport } from './transport.js';
 /** Durable consumer name, also the key of its processed-message records. */
 export const MAIL_CONSUMER = 'activation-mail';
 
-export interface SendMailDeps {
-  db: Kysely<OutboxTables>;
+export interface SendMailDeps<DB extends OutboxTables = OutboxTables> {
+  db: Kysely<DB>;
   sealer: Sealer;
   transport: MailTransport;
   catalog: Catalog;
@@ -37,7 +37,7 @@ export interface SendMailDeps {
  * dead-letter subject where an operator can requeue it. The outcome event and the job's
  * processed-message record commit together, so a redelivery after that does not send again.
  */
-export function sendMail(d: SendMailDeps) {
+export function sendMail<DB extends OutboxTables>(d: SendMailDeps<DB>) {
   const outcomes = new Counter({
     name: 'idp_activation_mails_total',
     help: 'E-mail delivery attempts by transport, template and outcome (sent, retry, failed).',

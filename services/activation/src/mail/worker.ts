@@ -15,10 +15,11 @@ import type { Logger, Registry } from '@idp/observability';
 import { MAIL_CONSUMER, sendMail } from './send-mail.js';
 import type { MailTransport } from './transport.js';
 
-export interface MailWorkerWiring {
+export interface MailWorkerWiring<DB extends OutboxTables = OutboxTables> {
   js: JetStreamClient;
   jsm: JetStreamManager;
-  db: Kysely<OutboxTables>;
+  /** The service's own schema, whose tables include the outbox's. */
+  db: Kysely<DB>;
   publisher: Publisher;
   catalog: Catalog;
   log: Logger;
@@ -37,7 +38,7 @@ export interface MailWorkerWiring {
 }
 
 /** Starts the durable mail worker (consumer `activation-mail` on IDP_WORK_MAIL). */
-export function startMailWorker(w: MailWorkerWiring): Promise<RunningConsumer> {
+export function startMailWorker<DB extends OutboxTables>(w: MailWorkerWiring<DB>): Promise<RunningConsumer> {
   return consume(w.js, w.jsm, {
     stream: w.stream ?? workStreamName(ActivationMailSendJobV1.queue),
     durable: w.durable ?? MAIL_CONSUMER,

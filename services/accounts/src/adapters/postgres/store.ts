@@ -349,6 +349,43 @@ function transactionPort(trx: Transaction<AccountsTables>): AccountTransaction {
     },
 
     enqueue: (envelopes) => enqueue(trx, envelopes),
+
+    async findSmsPassActivation(requestId) {
+      const row = await trx
+        .selectFrom('smspass_activations')
+        .select('account_id')
+        .where('request_id', '=', requestId)
+        .executeTakeFirst();
+      return row && { accountId: row.account_id };
+    },
+
+    async activateSmsPass(o) {
+      const phone = await trx
+        .insertInto('phones')
+        .values({
+          id: o.phoneId,
+          account_id: o.accountId,
+          e164: o.e164,
+          verified_at: o.now,
+          created_at: o.now,
+        })
+        .onConflict((oc) =>
+          oc
+            .columns(['account_id', 'e164'])
+            .doUpdateSet({ verified_at: sql<Date>`coalesce(phones.verified_at, excluded.verified_at)` }),
+        )
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      await trx
+        .updateTable('accounts')
+        .set({ sms_pass: 'active', updated_at: o.now })
+        .where('id', '=', o.accountId)
+        .execute();
+      await trx
+        .insertInto('smspass_activations')
+        .values({ request_id: o.requestId, account_id: o.accountId, phone_id: phone.id, activated_at: o.now })
+        .execute();
+    },
   };
 }
 

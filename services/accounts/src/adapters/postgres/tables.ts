@@ -67,6 +67,13 @@ export interface LoginThrottleTable {
   expires_at: Date;
 }
 
+export interface SmsPassActivationsTable {
+  request_id: string;
+  account_id: string;
+  phone_id: string;
+  activated_at: Timestamp;
+}
+
 /** This service's schema as Kysely sees it. */
 export interface AccountsTables extends OutboxTables {
   accounts: AccountsTable;
@@ -75,4 +82,5 @@ export interface AccountsTables extends OutboxTables {
   permanent_addresses: PermanentAddressesTable;
   contact_emails: ContactEmailsTable;
   account_tokens: AccountTokensTable;
+  smspass_activations: SmsPassActivationsTable;
 }

@@ -1,0 +1,50 @@
+import type { MailLanguage } from '../ports.js';
+
+export interface MailText {
+  subject: string;
+  text: string;
+}
+
+const day = (d: Date) => d.toISOString().slice(0, 10);
+
+/** The e-mail that carries an activation code (path `ra`, after the officer's check). */
+export function activationCodeMail(o: { code: string; expiresAt: Date; lang: MailLanguage }): MailText {
+  if (o.lang === 'en') {
+    return {
+      subject: 'Your smsPASS activation code',
+      text:
+        `Your identity was confirmed at the registration office.\n\n` +
+        `Activation code: ${o.code}\n\n` +
+        `Enter it with your mobile phone number on the smsPASS activation page; you will receive an SMS code ` +
+        `to confirm the phone. The code is valid until ${day(o.expiresAt)} and can be used once.\n` +
+        `Do not share it with anyone. If you did not ask for smsPASS, ignore this message.`,
+    };
+  }
+  return {
+    subject: 'Vaša aktivacijska koda za smsPASS',
+    text:
+      `Na prijavni službi je bila potrjena vaša istovetnost.\n\n` +
+      `Aktivacijska koda: ${o.code}\n\n` +
+      `Vnesite jo skupaj s številko mobilnega telefona na strani za aktivacijo smsPASS; na telefon boste ` +
+      `prejeli kodo SMS za potrditev. Koda velja do ${day(o.expiresAt)} in jo lahko uporabite enkrat.\n` +
+      `Kode ne posredujte nikomur. Če smsPASS niste zahtevali, sporočilo prezrite.`,
+  };
+}
+
+/** The notice that a request timed out without being completed. */
+export function expiryNoticeMail(o: { requestNumber: string; lang: MailLanguage }): MailText {
+  if (o.lang === 'en') {
+    return {
+      subject: 'Your smsPASS request has expired',
+      text:
+        `Your smsPASS request ${o.requestNumber} was not completed in time and has expired.\n` +
+        `You can request smsPASS again on your user pages.`,
+    };
+  }
+  return {
+    subject: 'Vaš zahtevek za smsPASS je potekel',
+    text:
+      `Vaš zahtevek za smsPASS ${o.requestNumber} ni bil dokončan pravočasno in je potekel.\n` +
+      `smsPASS lahko ponovno zahtevate na svojih uporabniških straneh.`,
+  };
+}

@@ -1,0 +1,99 @@
+import {
+  RaIdentityConfirmedV1,
+  RaRequestRejectedV1,
+  isDomainError,
+  on,
+  type DeliveryContext,
+  type Envelope,
+  type MessageHandler,
+} from '@idp/events';
+import { activationCodeHash } from '../domain/code.js';
+import { confirmIdentity, rejectRequest, type Decision } from '../domain/request.js';
+import type { RequestTransaction } from '../ports.js';
+import { getAttributes, requestContext, runCommand, type Deps } from './deps.js';
+
+/** Durable consumer name; also the key of its records in `processed_messages`. */
+export const RA_CONSUMER = 'activation-ra';
+
+/**
+ * Applies an officer's decision once: the envelope id is recorded in the same transaction as the
+ * change (processOnce), so a redelivery changes nothing. A decision the request can no longer take
+ * (cancelled or expired meanwhile, or an unknown request) is recorded and dropped, not retried.
+ */
+async function applyOnce(
+  d: Deps,
+  env: Envelope<{ requestId: string; accountId: string; officerId: string }>,
+  dctx: DeliveryContext,
+  decide: (
+    r: Parameters<Parameters<typeof runCommand>[2]>[0],
+    tx: RequestTransaction,
+  ) => Promise<Decision> | Decision,
+): Promise<void> {
+  let duplicate = false;
+  try {
+    await runCommand(
+      d,
+      {
+        requestId: env.data.requestId,
+        accountId: env.data.accountId,
+        actor: { kind: 'admin', id: env.data.officerId },
+        cause: env.id,
+      },
+      async (r, tx) => {
+        if (!(await tx.processOnce(RA_CONSUMER, env.id))) {
+          duplicate = true;
+          return undefined;
+        }
+        return decide(r, tx);
+      },
+    );
+  } catch (err) {
+    if (!isDomainError(err) || !['not_found', 'precondition'].includes(err.kind)) throw err;
+    // Recorded in its own transaction, since the refused one rolled back.
+    await d.store.transaction((tx) => tx.processOnce(RA_CONSUMER, env.id));
+    dctx.log.warn(
+      { requestId: env.data.requestId, errorCode: err.code },
+      'officer decision not applicable; dropped',
+    );
+    return;
+  }
+  if (duplicate) dctx.log.debug({ requestId: env.data.requestId }, 'officer decision already applied');
+}
+
+/** `idp.ra.identity_confirmed.v1`: a fresh activation code goes to the account's e-mail address. */
+export const onIdentityConfirmed = (d: Deps): MessageHandler<typeof RaIdentityConfirmedV1> =>
+  on(RaIdentityConfirmedV1, async (env, dctx) => {
+    const attrs = await getAttributes(d, env.data.accountId, requestContext(env.data.requestId, env.id));
+    const email = attrs.attributes.email;
+    await applyOnce(d, env, dctx, async (r) => {
+      const now = d.clock.now();
+      const code = d.generateCode();
+      const decision = confirmIdentity(r, activationCodeHash(d.codeKey, r.id, code), now, d.policy);
+      if (decision.refusal) return decision;
+      if (!email) throw new Error('the account has no e-mail address for the activation code');
+      // In the transaction: a failed send rolls the code back and the event is delivered again.
+      await d.mailer.sendActivationCode(
+        {
+          accountId: r.accountId,
+          requestId: r.id,
+          email,
+          code,
+          expiresAt: decision.request.expiresAt!,
+          lang: d.mailLanguage,
+        },
+        requestContext(r.id, env.id),
+      );
+      return decision;
+    });
+  });
+
+/** `idp.ra.request_rejected.v1`: the request ends as rejected, with the officer's reason. */
+export const onRequestRejected = (d: Deps): MessageHandler<typeof RaRequestRejectedV1> =>
+  on(RaRequestRejectedV1, (env, dctx) =>
+    applyOnce(d, env, dctx, (r) =>
+      rejectRequest(r, { officerId: env.data.officerId, reason: env.data.reason }, d.clock.now()),
+    ),
+  );
+
+/** The consumer's handlers, one per officer decision. */
+export const raHandlers = (d: Deps): MessageHandler[] => [onIdentityConfirmed(d), onRequestRejected(d)];
