@@ -308,6 +308,16 @@ describe('login: AuthnRequest → password → SMS code → signed assertion at 
       (e) => e.subject === 'idp.session.started.v1' && e.correlationId === issued.correlationId,
     );
     expect(started, 'session.started shares the login transaction correlation id').to.have.length(1);
+    // One correlation id for the whole login, from the request's arrival to the assertion.
+    const journey = events.filter((e) => e.correlationId === issued.correlationId).map((e) => e.subject);
+    expect(journey).to.include.members([
+      'idp.saml.authn_request_received.v1',
+      'idp.account.password_verified.v1',
+      'idp.otp.code_issued.v1',
+      'idp.otp.code_verified.v1',
+      'idp.session.started.v1',
+      'idp.saml.assertion_issued.v1',
+    ]);
     const codes = readFileSync(smsFile(), 'utf8')
       .match(/#\d{6}/g)!
       .map((c) => c.slice(1));

@@ -16,7 +16,7 @@ import {
   type SecondLevelStatus,
 } from '../saml/response/build-response.js';
 import type { VerifiedAuthnRequest } from '../saml/verify/types.js';
-import type { LoginTransaction, SsoSession } from '../session/store.js';
+import { newToken, type LoginTransaction, type SsoSession } from '../session/store.js';
 import type { Lang } from '../web/i18n.js';
 import type { FlowDeps } from './deps.js';
 import { acceptableLevels } from './loa.js';
@@ -38,8 +38,10 @@ export class LoginFlow {
     req: VerifiedAuthnRequest,
     session: SsoSession | undefined,
     lang: Lang,
-    correlationId: string,
   ): Promise<FlowOutcome> {
+    // The login transaction's id, chosen now: every event of this login, from the request's arrival
+    // to the assertion, carries it as correlation id (for SSO reuse it names this one exchange).
+    const correlationId = newToken();
     const sp = this.registered(req.sp.entityId);
     const levels = acceptableLevels(sp.policy, req.requestedAuthnContext);
     await this.d.publisher.publish(
@@ -85,6 +87,7 @@ export class LoginFlow {
         lang,
       },
       this.d.now(),
+      correlationId,
     );
     return { kind: 'login_page', tx };
   }

@@ -102,7 +102,7 @@ export function mountLoginRoutes(app: Express, d: FlowDeps): void {
     }
     const sessionId = browser.read(req, COOKIE.session);
     const session = sessionId ? await d.store.getSession(sessionId, d.now()) : undefined;
-    deliver(res, await flow.start(verified, session, lang, req.correlationId), lang);
+    deliver(res, await flow.start(verified, session, lang), lang);
   };
 
   // The query exactly as received: a Redirect signature covers those octets, a second '?' included.

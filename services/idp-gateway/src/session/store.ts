@@ -72,13 +72,18 @@ export class SessionStore {
     }
   }
 
+  /**
+   * Stores a new login transaction. `id` is chosen by the caller when events were already published
+   * under it (the transaction id is the correlation id of the whole login).
+   */
   async createTransaction(
     t: Omit<LoginTransaction, 'id' | 'csrfToken' | 'createdAt' | 'step'>,
     now: Date,
+    id: string = newToken(),
   ): Promise<LoginTransaction> {
     const tx: LoginTransaction = {
       ...t,
-      id: newToken(),
+      id,
       csrfToken: newToken(),
       createdAt: now.toISOString(),
       step: 'password',
