@@ -67,6 +67,7 @@ export const SUBJECT_OWNERS: Readonly<Record<string, Owners>> = {
   'idp.rpc.activation.find_for_officer.v1': rpc('activation', ['registration-authority']),
   'idp.rpc.activation.list_letters.v1': rpc('activation', ['registration-authority', 'cli']),
   'idp.rpc.activation.mark_letter.v1': rpc('activation', ['registration-authority', 'cli']),
+  'idp.rpc.notary.stats.v1': rpc('notary', ['operators']),
   ...Object.fromEntries(SERVICE_NAMES.map((s) => [`idp.rpc.${s}.status.v1`, rpc(s, ['operators'])])),
 };
 
