@@ -21,7 +21,7 @@ TSNODE := node --conditions=source --import tsx
 
 # `make up ACCOUNTS_REPLICAS=2` and friends reach the launcher as environment variables.
 MESH_VARS := GATEWAY_REPLICAS ACCOUNTS_REPLICAS OTP_SENDER_REPLICAS ACTIVATION_REPLICAS RA_REPLICAS NOTARY_REPLICAS \
-	GATEWAY_PORT CONSOLE_PORT ADMIN_PORT_BASE DEMO_SP_PORT MESH_READY_TIMEOUT_SECONDS
+	GATEWAY_PORT CONSOLE_PORT OPERATOR_PORT ADMIN_PORT_BASE DEMO_SP_PORT MESH_READY_TIMEOUT_SECONDS
 MESH_ENV = $(strip $(foreach v,$(MESH_VARS),$(if $($(v)),$(v)='$($(v))')))
 
 # CI installs exactly what the lockfile says; locally pnpm may update it.
@@ -36,8 +36,8 @@ help: ## list the targets
 	@awk 'BEGIN { FS = ":.*## " } /^[a-z][a-z0-9-]*:.*## / { printf "  %-13s %s\n", $$1, $$2 }' $(MAKEFILE_LIST)
 	@echo
 	@echo 'make up takes GATEWAY_REPLICAS ACCOUNTS_REPLICAS OTP_SENDER_REPLICAS ACTIVATION_REPLICAS RA_REPLICAS NOTARY_REPLICAS'
-	@echo '(1 each), GATEWAY_PORT (8080), CONSOLE_PORT (8090), ADMIN_PORT_BASE (9100), LOG_LEVEL (info),'
-	@echo 'DEMO_SP_PORT (8081; 0 leaves the demo e-service out).'
+	@echo '(1 each), GATEWAY_PORT (8080), CONSOLE_PORT (8090), OPERATOR_PORT (8095), ADMIN_PORT_BASE (9100),'
+	@echo 'LOG_LEVEL (info), DEMO_SP_PORT (8081; 0 leaves the demo e-service out).'
 
 install: ## install dependencies (pnpm, frozen lockfile when CI=true)
 	$(PNPM) install $(FROZEN)

@@ -3,7 +3,7 @@
  * Redis and PostgreSQL, as `make up` runs them. The end-to-end tests use the same code with their
  * own ports, so what a developer runs and what the tests drive are started the same way.
  *
- *   const mesh = await startMesh({ ports: { adminBase: 19100, gateway: 18080, console: 18090 }, quiet: true });
+ *   const mesh = await startMesh({ ports: { adminBase: 19100, gateway: 18080, console: 18090, operator: 18095 }, quiet: true });
  *   await mesh.waitReady();
  *   ...
  *   await mesh.stop();
@@ -31,8 +31,8 @@ export interface ServiceSpec {
   name: ServiceName;
   /** Prefix of its `<PREFIX>_REPLICAS` and `<PREFIX>_COMMAND` variables. */
   envPrefix: string;
-  /** Serves HTTP to people: the public gateway, or the officer console. */
-  http?: 'gateway' | 'console';
+  /** Serves HTTP to people: the public gateway, the officer console, or the notary's operator page. */
+  http?: 'gateway' | 'console' | 'operator';
   redis?: boolean;
   /** Its PostgreSQL login role, which owns its schema. */
   dbRole?: string;
@@ -45,7 +45,7 @@ export const SERVICES: readonly ServiceSpec[] = [
   { name: 'otp-sender', envPrefix: 'OTP_SENDER', redis: true },
   { name: 'activation', envPrefix: 'ACTIVATION', dbRole: 'idp_activation' },
   { name: 'registration-authority', envPrefix: 'RA', http: 'console', dbRole: 'idp_ra' },
-  { name: 'notary', envPrefix: 'NOTARY' },
+  { name: 'notary', envPrefix: 'NOTARY', http: 'operator' },
 ];
 
 export interface MeshPorts {
@@ -53,11 +53,18 @@ export interface MeshPorts {
   gateway: number;
   /** Officer console (registration-authority HTTP); replica i on console + i - 1. */
   console: number;
+  /** The notary's operator page (live statistics); replica i on operator + i - 1. */
+  operator: number;
   /** Admin ports (/healthz, /readyz, /metrics): service k, replica i on adminBase + 10k + i - 1. */
   adminBase: number;
 }
 
-export const DEFAULT_PORTS: Readonly<MeshPorts> = { gateway: 8080, console: 8090, adminBase: 9100 };
+export const DEFAULT_PORTS: Readonly<MeshPorts> = {
+  gateway: 8080,
+  console: 8090,
+  operator: 8095,
+  adminBase: 9100,
+};
 /** The demo SP's port when the mesh runs it (DEMO_SP_PORT). */
 export const DEFAULT_DEMO_SP_PORT = 8081;
 /** The gateway's SP_REGISTRY_DIR default (relative to the repository root, the services' cwd). */
@@ -88,7 +95,11 @@ export const ACTIVATION_DEV_ENV: Readonly<Record<string, string>> = {
   LETTERS_DIR: 'var/letters',
 };
 
-/** Ten admin ports per service, and ten HTTP ports between the gateway's and the console's. */
+/**
+ * Ten admin ports per service, and ten HTTP ports between the gateway's and the console's. The
+ * operator page's 8095 sits inside the console's ten: more than five officer consoles need
+ * OPERATOR_PORT moved (planMesh names the clash).
+ */
 export const MAX_REPLICAS = 10;
 export const DEFAULT_READY_TIMEOUT_MS = 90_000;
 /** Above the services' own shutdown deadline (SHUTDOWN_TIMEOUT_MS, 10 s by default). */
@@ -225,7 +236,9 @@ export function planMesh(o: MeshOptions = {}): InstancePlan[] {
           ? ports.gateway + index - 1
           : spec.http === 'console'
             ? ports.console + index - 1
-            : undefined;
+            : spec.http === 'operator'
+              ? ports.operator + index - 1
+              : undefined;
       const override = o.command?.[spec.name];
       const env: Record<string, string | undefined> = {
         IDP_ENV: 'development',
@@ -237,7 +250,12 @@ export function planMesh(o: MeshOptions = {}): InstancePlan[] {
         // One key per service, shared by its replicas: the trust file names services, not instances.
         EVENT_SIGNING_KEY_FILE: join(eventKeysDir, `${spec.name}.key.pem`),
         ...(spec.redis ? { REDIS_URL: redisUrl } : {}),
-        ...(httpPort !== undefined ? { HTTP_HOST: '127.0.0.1', HTTP_PORT: String(httpPort) } : {}),
+        // The notary's main traffic is NATS; its page is a side door, hence a name of its own.
+        ...(httpPort !== undefined
+          ? spec.http === 'operator'
+            ? { OPERATOR_HOST: '127.0.0.1', OPERATOR_PORT: String(httpPort) }
+            : { HTTP_HOST: '127.0.0.1', HTTP_PORT: String(httpPort) }
+          : {}),
         // The IdP has one public identity (its SAML entity and endpoints), whichever replica answers:
         // the first replica's address, following GATEWAY_PORT.
         ...(spec.http === 'gateway' ? { PUBLIC_URL: publicUrl } : {}),
@@ -361,9 +379,11 @@ export function meshOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): MeshOp
   const ports: Partial<MeshPorts> = {};
   const gateway = whole('GATEWAY_PORT', 1, 65535);
   const consolePort = whole('CONSOLE_PORT', 1, 65535);
+  const operatorPort = whole('OPERATOR_PORT', 1, 65535);
   const adminBase = whole('ADMIN_PORT_BASE', 1, 65535);
   if (gateway !== undefined) ports.gateway = gateway;
   if (consolePort !== undefined) ports.console = consolePort;
+  if (operatorPort !== undefined) ports.operator = operatorPort;
   if (adminBase !== undefined) ports.adminBase = adminBase;
   const readySeconds = whole('MESH_READY_TIMEOUT_SECONDS', 1, 3600);
   // 0 leaves the demo SP out; `make up` runs it otherwise (startMesh alone does not).
@@ -837,7 +857,7 @@ export async function startMesh(o: MeshOptions = {}): Promise<Mesh> {
     throw new MeshError(
       `ports already in use:\n${bullets(busy)}\n` +
         'Is a mesh already running? See make status, stop it with make down, or pick other ports ' +
-        '(GATEWAY_PORT, CONSOLE_PORT, ADMIN_PORT_BASE, DEMO_SP_PORT).',
+        '(GATEWAY_PORT, CONSOLE_PORT, OPERATOR_PORT, ADMIN_PORT_BASE, DEMO_SP_PORT).',
     );
   }
   for (const dir of new Set(plans.map((p) => dirname(p.logFile)))) mkdirSync(dir, { recursive: true });

@@ -29,7 +29,7 @@ export interface MeshState {
   supervisor: { pid: number; script: string; startedAt: string };
   root: string;
   instances: InstanceRecord[];
-  urls: { gateway: string[]; console: string[] };
+  urls: { gateway: string[]; console: string[]; operator?: string[] };
 }
 
 export const statePath = (root: string) => join(root, 'var', 'run', 'mesh.json');

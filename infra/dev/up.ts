@@ -7,7 +7,8 @@
  * Settings come from the environment (the Makefile passes its variables through):
  *   GATEWAY_REPLICAS ACCOUNTS_REPLICAS OTP_SENDER_REPLICAS ACTIVATION_REPLICAS RA_REPLICAS NOTARY_REPLICAS
  *                        (1 each; 0 = leave out)
- *   GATEWAY_PORT (8080)  CONSOLE_PORT (8090)  ADMIN_PORT_BASE (9100; service k gets base + 10k)
+ *   GATEWAY_PORT (8080)  CONSOLE_PORT (8090)  OPERATOR_PORT (8095; the notary's statistics page)
+ *   ADMIN_PORT_BASE (9100; service k gets base + 10k)
  *   DEMO_SP_PORT (8081)  the demo e-service (test/sp/main.ts); 0 leaves it out
  *   <PREFIX>_COMMAND     run a service some other way, e.g.
  *                        ACCOUNTS_COMMAND="node --conditions=source --import tsx services/accounts/src/main.ts"
@@ -98,7 +99,11 @@ function saveState(m: Mesh): void {
       logFile: i.logFile,
       command: [...i.command],
     })),
-    urls: { gateway: urls('idp-gateway'), console: urls('registration-authority') },
+    urls: {
+      gateway: urls('idp-gateway'),
+      console: urls('registration-authority'),
+      operator: urls('notary').map((u) => `${u}/stats`),
+    },
   };
   writeState(REPO_ROOT, state);
 }
@@ -249,10 +254,15 @@ function printSummary(m: Mesh, demo: readonly string[]): void {
   const officer = m.instances
     .filter((i) => i.name === 'registration-authority')
     .flatMap((i) => publicUrl(i) ?? []);
+  const operator = m.instances
+    .filter((i) => i.name === 'notary')
+    .flatMap((i) => publicUrl(i) ?? [])
+    .map((u) => `${u}/stats`);
   out('');
   if (gateway.length > 0) out(`  Gateway (SAML IdP):  ${gateway.join('  ')}`);
   if (officer.length > 0) out(`  Officer console:     ${officer.join('  ')}`);
-  if (gateway.length > 1 || officer.length > 1)
+  if (operator.length > 0) out(`  Statistics:          ${operator.join('  ')}  (operators only)`);
+  if (gateway.length > 1 || officer.length > 1 || operator.length > 1)
     out('  (one URL per replica: there is no load balancer in front of them locally)');
   for (const line of demo) out(line);
   out('');

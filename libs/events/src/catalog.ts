@@ -7,6 +7,7 @@ import { OTP_CONTRACTS } from './contracts/otp.js';
 import { SAML_CONTRACTS } from './contracts/saml.js';
 import { ACTIVATION_CONTRACTS } from './contracts/activation.js';
 import { RA_CONTRACTS } from './contracts/ra.js';
+import { NOTARY_CONTRACTS } from './contracts/notary.js';
 
 export type CatalogDef = MessageDef | RpcDef | SealDef;
 
@@ -60,4 +61,5 @@ export const catalog = new Catalog([
   ...ACTIVATION_CONTRACTS,
   ...RA_CONTRACTS,
   ...SEAL_CONTRACTS,
+  ...NOTARY_CONTRACTS,
 ]);

@@ -3,6 +3,7 @@ import { OTP_ERROR_CODES } from './contracts/otp.js';
 import { ACTIVATION_ERROR_CODES } from './contracts/activation.js';
 import { RA_ERROR_CODES } from './contracts/ra.js';
 import { SAML_ERROR_CODES } from './contracts/saml.js';
+import { NOTARY_ERROR_CODES } from './contracts/notary.js';
 
 /** How a failure should be treated by a caller; each edge maps kinds to its own status codes once. */
 export type ErrorKind =
@@ -71,6 +72,7 @@ export const ERROR_CODES = [
   ...SAML_ERROR_CODES,
   ...ACTIVATION_ERROR_CODES,
   ...RA_ERROR_CODES,
+  ...NOTARY_ERROR_CODES,
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 

@@ -16,6 +16,7 @@ export * from './contracts/otp.js';
 export * from './contracts/saml.js';
 export * from './contracts/ra.js';
 export * from './contracts/seals.js';
+export * from './contracts/notary.js';
 export { jetstream, jetstreamManager } from '@nats-io/jetstream';
 export type { JetStreamClient, JetStreamManager, PubAck } from '@nats-io/jetstream';
 export * from './seal.js';

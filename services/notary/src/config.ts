@@ -10,5 +10,8 @@ export const NotaryConfig = commonConfig.extend({
    * 150 KB, well under NATS's 1 MB max_payload. A backlog is sealed over several rounds.
    */
   SEAL_MAX_EVENTS: zod.coerce.number().int().min(1).max(20_000).default(5_000),
+  /** The operator page (live statistics): an internal address only, never published to the internet. */
+  OPERATOR_HOST: zod.string().min(1).default('127.0.0.1'),
+  OPERATOR_PORT: port.default(8095),
 });
 export type NotaryConfig = z.infer<typeof NotaryConfig>;

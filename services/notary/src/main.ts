@@ -2,8 +2,12 @@ import { loadConfig, redactConfig } from '@idp/config';
 import { EVENTS_STREAM, SEALS_STREAM, SealCheckpointV1 } from '@idp/events';
 import { runMain } from '@idp/observability';
 import { packageVersion, startRuntime } from '@idp/runtime';
+import { listen } from '@idp/web';
 import { NotaryConfig } from './config.js';
+import { statsHandler } from './handlers/stats.js';
+import { createOperatorApp } from './http/stats-page.js';
 import { startNotary } from './notary.js';
+import { startStatsProjection } from './stats-projection.js';
 
 runMain(async () => {
   const config = loadConfig(NotaryConfig, process.env);
@@ -26,5 +30,24 @@ runMain(async () => {
   });
   rt.addCheck('sealing', notary.check);
   rt.onShutdown('notary', notary.stop);
+
+  const projection = startStatsProjection({
+    nc: rt.nats.nc,
+    stream: EVENTS_STREAM,
+    catalog: rt.catalog,
+    log: rt.log,
+    registry: rt.registry,
+  });
+  rt.addCheck('statistics', projection.check);
+  rt.onShutdown('statistics', projection.stop);
+  rt.serve([statsHandler(projection)]);
+
+  const operator = await listen(createOperatorApp({ projection, log: rt.log }), {
+    host: config.OPERATOR_HOST,
+    port: config.OPERATOR_PORT,
+    log: rt.log,
+    name: 'operator page',
+  });
+  rt.onShutdown('operator page', operator.close);
   rt.started();
 });

@@ -77,7 +77,8 @@ async function startOn(x: {
   if (boot.status !== 0) throw new Error(`bootstrap.sql failed: ${boot.stderr}`);
   const mesh = await startMesh({
     ...o,
-    ports: { gateway: base, console: base + 10, adminBase: base + 20 },
+    // base + 80… are the servers and base + 90… the test SPs: the operator page takes a free slot.
+    ports: { gateway: base, console: base + 10, operator: base + 83, adminBase: base + 20 },
     natsUrl: nats.url,
     redisUrl: redis.url,
     postgres: { host: '127.0.0.1', port: pg.port, database: 'idp' },
