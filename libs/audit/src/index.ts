@@ -13,3 +13,4 @@ export * from './replay-start.js';
 export * from './replay-validate.js';
 export * from './stats.js';
 export * from './timeline.js';
+export * from './smspass-status.js';

@@ -30,13 +30,24 @@ describe('stats applyEvent()', () => {
         { accountId: 'b', smsPass: 'none', by: 'self' },
         { at: '2026-11-03T00:00:00.000Z' },
       ),
+      ev(
+        'idp.account.registered.v1',
+        { accountId: 'c', termsVersion: '2026-01', termsAcceptedAt: '2026-11-03T00:30:00.000Z' },
+        { at: '2026-11-03T00:30:00.000Z' },
+      ),
+      // One activation: the workflow's completion and the account's transition are the same fact.
       ev('idp.activation.completed.v1', { requestId: 'r' }, { at: '2026-11-03T01:00:00.000Z' }),
+      ev(
+        'idp.account.smspass_activated.v1',
+        { accountId: 'c', from: 'smspass_pending' },
+        { at: '2026-11-03T01:00:00.000Z' },
+      ),
     ]);
     const v = statsView(s, 'day');
-    expect(v.totalAccounts).to.equal(2);
+    expect(v.totalAccounts).to.equal(3);
     expect(v.rows.map((r) => [r.period, r.newAccounts, r.smsPassActivations])).to.deep.equal([
       ['2026-11-02', 1, 1],
-      ['2026-11-03', 1, 1],
+      ['2026-11-03', 2, 1],
     ]);
   });
 

@@ -62,8 +62,11 @@ export const initialStats = (): StatsState => ({
  * name so a new version (`.v2`) counts as well. Update when the contracts land.
  */
 const FUTURE = {
-  /** smsPASS became active through the activation workflow. */
-  smsPassActivated: /^idp\.(activation\.completed|account\.smspass_activated)\.v\d+$/,
+  /**
+   * smsPASS became active: the account state machine's fact only. The activation workflow's own
+   * `idp.activation.completed` accompanies it and must not count the same activation twice.
+   */
+  smsPassActivated: /^idp\.account\.smspass_activated\.v\d+$/,
   /** An account was erased (right to erasure) or closed. */
   accountRemoved: /^idp\.account\.(deleted|erased|closed)\.v\d+$/,
   /** Self-service on the user pages: phones, smsPASS cancel, data export/correction/erasure request. */
@@ -125,6 +128,10 @@ export function applyEvent(state: StatsState, env: Envelope): StatsState {
       state.accounts.total++;
       d.newAccounts++;
       if (data.smsPass === 'active') d.smsPassActivations++;
+      return state;
+    case 'idp.account.registered.v1':
+      state.accounts.total++;
+      d.newAccounts++;
       return state;
     case 'idp.saml.authn_request_received.v1': {
       const sp = str(data, 'spEntityId') ?? UNKNOWN_ESERVICE;
