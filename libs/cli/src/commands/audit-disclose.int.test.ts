@@ -4,10 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { connect } from '@nats-io/transport-node';
+import type { accountsRpc } from '@idp/events';
 import {
   AccountPersonalDataChangedV1,
   DomainError,
-  accountsRpc,
   buildEnvelope,
   catalog,
   createTestSigner,
