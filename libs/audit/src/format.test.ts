@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import type { Envelope } from '@idp/events';
+import { randomBytes } from 'node:crypto';
+import { encryptField, type Envelope } from '@idp/events';
 import { jsonLine, problemLine, summarize, tableHeader, tableRow, tableTime } from './format.js';
 import { formatStatsTable, renderStatsHtml } from './format-stats.js';
 import type { ReplayedEvent } from './replay-validate.js';
@@ -32,6 +33,28 @@ const event = (o: Partial<ReplayedEvent> = {}): ReplayedEvent => ({
 });
 
 describe('format', () => {
+  it('shows encrypted personal data as [encrypted], in a change list and as a property', () => {
+    const key = randomBytes(32);
+    const accountId = envelope.aggregate.id;
+    const subject = 'idp.account.personal_data_changed.v1';
+    const enc = (field: string, v: string) => encryptField(key, 'k1', v, { subject, field, accountId });
+    const env: Envelope = {
+      ...envelope,
+      subject,
+      data: {
+        accountId,
+        changes: [
+          { field: 'family_name', value: enc('family_name', 'Novak') },
+          { field: 'address', value: enc('address', 'Slovenska cesta 1') },
+        ],
+        note: enc('note', 'x'),
+      },
+    };
+    const s = summarize(env);
+    expect(s).to.equal('changes=family_name:[encrypted],address:[encrypted] note=[encrypted]');
+    expect(tableRow(event({ envelope: env, subject }))).to.include('family_name:[encrypted]');
+  });
+
   it('summarizes scalar and list fields, leaves nested objects out and keeps to one short line', () => {
     const s = summarize(envelope);
     expect(s).to.match(

@@ -1,4 +1,4 @@
-import type { Envelope } from '@idp/events';
+import { isEncryptedField, type Envelope } from '@idp/events';
 import type { ReplayedEvent } from './replay-validate.js';
 
 export type OutputFormat = 'json' | 'table';
@@ -8,9 +8,22 @@ const VALUE_MAX = 48;
 
 const short = (s: string, max: number) => (s.length > max ? `${s.slice(0, max - 1)}…` : s);
 
+/** What a display shows for a personal-data value: only accounts can open it, for an auditor who asks. */
+export const ENCRYPTED_PLACEHOLDER = '[encrypted]';
+
+/** A list item: an encrypted value, a `{ field, value }` change naming what it holds, or a scalar. */
+function itemText(v: unknown): string {
+  if (isEncryptedField(v)) return ENCRYPTED_PLACEHOLDER;
+  const entry = v as { field?: unknown; value?: unknown } | null;
+  if (entry && typeof entry === 'object' && typeof entry.field === 'string')
+    return `${entry.field}:${isEncryptedField(entry.value) ? ENCRYPTED_PLACEHOLDER : String(entry.value)}`;
+  return String(v);
+}
+
 /**
  * A one-line digest of `data`: scalar fields as `key=value`, lists joined with commas, nested
- * objects left out. Ids already shown in their own columns are left out too.
+ * objects left out, encrypted personal data as `[encrypted]`. Ids already shown in their own
+ * columns are left out too.
  */
 export function summarize(env: Envelope): string {
   const d = env.data;
@@ -19,7 +32,8 @@ export function summarize(env: Envelope): string {
   for (const [k, v] of Object.entries(d as Record<string, unknown>)) {
     if (k === 'accountId' && v === env.aggregate.id) continue;
     if (v === undefined || v === null) continue;
-    if (Array.isArray(v)) parts.push(`${k}=${short(v.map(String).join(','), VALUE_MAX)}`);
+    if (isEncryptedField(v)) parts.push(`${k}=${ENCRYPTED_PLACEHOLDER}`);
+    else if (Array.isArray(v)) parts.push(`${k}=${short(v.map(itemText).join(','), VALUE_MAX)}`);
     else if (typeof v !== 'object') parts.push(`${k}=${short(String(v), VALUE_MAX)}`);
   }
   return short(parts.join(' '), SUMMARY_MAX);

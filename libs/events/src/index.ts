@@ -7,6 +7,7 @@ export * from './rpc.js';
 export * from './streams.js';
 export * from './publisher.js';
 export * from './signing.js';
+export * from './personal-data.js';
 export * from './consumer.js';
 export * from './contracts/messaging.js';
 export * from './contracts/services.js';

@@ -40,12 +40,27 @@ export const AccountsConfig = commonConfig
     MAIL_SEAL_KEY: secret(z.string().min(32).optional()),
     /** Development only: where the generated MAIL_SEAL_KEY is kept, shared with activation. */
     MAIL_DEV_SECRETS_FILE: z.string().min(1).default('var/dev-secrets/mail.json'),
+    /**
+     * Wraps every person's data key (the keys personal data in events is encrypted with). Losing it
+     * loses every encrypted value in the log; required outside development.
+     */
+    PERSONAL_DATA_MASTER_KEY: secret(z.string().min(32).optional()),
+    /** Development only: where the generated PERSONAL_DATA_MASTER_KEY is kept. */
+    PERSONAL_DATA_DEV_SECRETS_FILE: z.string().min(1).default('var/dev-secrets/personal-data.json'),
+    /** JSON roster of auditors who may ask for disclosures (id, name, role, Ed25519 public key PEM). */
+    AUDITORS_FILE: z.string().min(1).default('var/auditors.json'),
   })
   .superRefine((c, ctx) => {
     if (c.IDP_ENV !== 'development' && !c.MAIL_SEAL_KEY)
       ctx.addIssue({
         code: 'custom',
         path: ['MAIL_SEAL_KEY'],
+        message: `required when IDP_ENV=${c.IDP_ENV} (only development generates one)`,
+      });
+    if (c.IDP_ENV !== 'development' && !c.PERSONAL_DATA_MASTER_KEY)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['PERSONAL_DATA_MASTER_KEY'],
         message: `required when IDP_ENV=${c.IDP_ENV} (only development generates one)`,
       });
   });

@@ -3,11 +3,13 @@ import { openServiceDatabase } from '@idp/db';
 import { MAIL_SEAL_PURPOSE, createSealer, deriveKey } from '@idp/events';
 import { runMain } from '@idp/observability';
 import { packageVersion, startRuntime } from '@idp/runtime';
+import { readAuditorRoster, rosterFileDirectory } from './adapters/auditors/roster-file.js';
 import { createArgon2Hasher } from './adapters/argon2/hasher.js';
 import { sealedMailQueue } from './adapters/mail/mail-queue.js';
 import { createPostgresAccountStore } from './adapters/postgres/store.js';
 import type { AccountsTables } from './adapters/postgres/tables.js';
 import { AccountsConfig } from './config.js';
+import { createPersonKeyWrapper } from './domain/person-key.js';
 import { eventFactory } from './handlers/events.js';
 import { accountsHandlers } from './handlers/index.js';
 import { migrations } from './migrations/index.js';
@@ -32,6 +34,19 @@ runMain(async () => {
       'MAIL_SEAL_KEY is not set: using a DEVELOPMENT key shared with activation; production requires MAIL_SEAL_KEY',
     );
   }
+  let masterKey = config.PERSONAL_DATA_MASTER_KEY;
+  if (!masterKey) {
+    // Config validation allows this only with IDP_ENV=development.
+    const dev = await developmentSecret(config.PERSONAL_DATA_DEV_SECRETS_FILE, 'PERSONAL_DATA_MASTER_KEY');
+    masterKey = dev.value;
+    rt.log.warn(
+      { file: config.PERSONAL_DATA_DEV_SECRETS_FILE, created: dev.created },
+      'PERSONAL_DATA_MASTER_KEY is not set: using a DEVELOPMENT key; production requires PERSONAL_DATA_MASTER_KEY',
+    );
+  }
+  // Read once at start so a broken roster shows at once; requests re-read it.
+  const roster = await readAuditorRoster(config.AUDITORS_FILE);
+  rt.log.info({ file: config.AUDITORS_FILE, auditors: roster.length }, 'auditor roster');
   const event = eventFactory({ producer: rt.producer, catalog: rt.catalog, clock });
   rt.serve(
     accountsHandlers({
@@ -44,6 +59,8 @@ runMain(async () => {
       }),
       event,
       mail: sealedMailQueue({ sealer: createSealer(deriveKey(mailSealKey, MAIL_SEAL_PURPOSE)), event }),
+      personKeys: createPersonKeyWrapper(masterKey),
+      auditors: rosterFileDirectory(config.AUDITORS_FILE),
       registration: {
         termsVersion: config.TERMS_VERSION,
         emailConfirmationTtlMs: config.EMAIL_CONFIRMATION_TTL_SECONDS * 1000,

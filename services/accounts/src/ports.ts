@@ -1,4 +1,5 @@
 import type {
+  AuditorEntry,
   Envelope,
   MessageDef,
   MailLanguage,
@@ -10,6 +11,7 @@ import type {
 import type { z } from '@idp/config';
 import type { AccountLifecycle } from './domain/account-state.js';
 import type { LoginPolicy, ThrottleEntry } from './domain/login-throttle.js';
+import type { PersonKeyWrapper } from './domain/person-key.js';
 
 export type SmsPass = z.infer<typeof SmsPassStatus>;
 
@@ -100,8 +102,20 @@ export interface LoginLookup {
   throttle: Map<string, ThrottleEntry>;
 }
 
+/** A person's data key as stored: wrapped under the master key, or destroyed (wiped). */
+export interface PersonKeyRow {
+  accountId: string;
+  keyId: string;
+  /** Sealed under the master key; null once destroyed. */
+  wrappedKey: string | null;
+  createdAt: Date;
+  destroyedAt: Date | null;
+}
+
 /** Reads outside a transaction. */
 export interface AccountStore {
+  /** The person key row of an account (live or destroyed), if one was ever made. */
+  findPersonKey(accountId: string): Promise<PersonKeyRow | undefined>;
   findByEmail(email: string): Promise<AccountRecord | undefined>;
   findById(id: string): Promise<AccountRecord | undefined>;
   /** The account with its address, contact e-mails, phones and terms acceptance. */
@@ -165,6 +179,11 @@ export interface AccountTransaction {
   clearThrottle(key: string): Promise<void>;
   /** Adds events to the outbox, published once the transaction commits. */
   enqueue(envelopes: readonly Envelope[]): Promise<void>;
+  /** The account's person key row, locked until commit (so two writers create at most one). */
+  lockPersonKey(accountId: string): Promise<PersonKeyRow | undefined>;
+  insertPersonKey(row: PersonKeyRow): Promise<void>;
+  /** Wipes the wrapped key and records when; false when there was no live key. */
+  destroyPersonKey(accountId: string, now: Date): Promise<boolean>;
   /** The account an activation request already activated, if it was applied before. */
   findSmsPassActivation(requestId: string): Promise<{ accountId: string } | undefined>;
   /**
@@ -209,6 +228,15 @@ export interface Deps {
   /** Seals mail jobs for the activation service's mail worker. */
   mail: MailQueue;
   registration: RegistrationSettings;
+  /** Wraps the per-person keys personal data in events is encrypted with. */
+  personKeys: PersonKeyWrapper;
+  /** The auditors who may ask for a disclosure. */
+  auditors: AuditorDirectory;
+}
+
+/** The auditor roster (`AUDITORS_FILE`). */
+export interface AuditorDirectory {
+  find(id: string): Promise<AuditorEntry | undefined>;
 }
 
 export interface MailRequest {

@@ -24,6 +24,7 @@ import { JetStreamApiCodes } from '@nats-io/jetstream';
 import { EVENTS_STREAM, isApiError, type NatsConnection } from '@idp/events';
 import type { CliContext } from '../context.js';
 import { CliError, EXIT } from '../errors.js';
+import { registerAuditDiscloseCommands } from './audit-disclose.js';
 import { registerAuditVerifyCommands } from './audit-verify.js';
 
 interface CommonOptions {
@@ -224,6 +225,7 @@ export function registerAuditCommands(program: Command, ctx: CliContext): void {
       "Read and check the audit log (the JetStream stream IDP_EVENTS): replay and filter events, one account's timeline, anonymous statistics, the trust file and tamper verification. Every event is checked against its schema.",
     );
   registerAuditVerifyCommands(audit, ctx);
+  registerAuditDiscloseCommands(audit, ctx);
 
   audit
     .command('replay')

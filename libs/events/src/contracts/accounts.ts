@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { defineEvent, defineRpc } from '../define.js';
+import { AuditorEntry, EncryptedField, PersonalDataField } from '../personal-data.js';
 
 export const ACCOUNTS_ERROR_CODES = [
   /** Wrong password and unknown account look the same to the caller. */
@@ -44,6 +45,14 @@ export const ACCOUNTS_ERROR_CODES = [
   'accounts.invalid_token',
   /** The terms of use accepted are not the current version. */
   'accounts.terms_outdated',
+  /** A disclosure request whose auditor is not on the roster, or whose signature does not verify. */
+  'accounts.disclosure_unauthenticated',
+  /** The auditor is on the roster but their role may not decrypt personal data. */
+  'accounts.disclosure_not_authorised',
+  /** The signed request is older (or further in the future) than five minutes. */
+  'accounts.disclosure_stale',
+  /** The value does not open with this person's key for that event, field and account. */
+  'accounts.disclosure_undecryptable',
 ] as const;
 
 export const SmsPassStatus = z.enum(['none', 'pending', 'active', 'suspended', 'cancelled']);
@@ -220,6 +229,30 @@ export const accountsRpc = {
     z.object({ accountId: AccountId }),
     'Changes the permanent address, contact e-mails, unverified phones or mail language.',
   ),
+  disclosePersonalData: defineRpc(
+    'idp.rpc.accounts.disclose_personal_data.v1',
+    z.object({
+      /** The event holding the value, its subject and account: with `field`, what the ciphertext is bound to. */
+      eventId: z.string().uuid(),
+      subject: z.string().min(1).max(200),
+      accountId: AccountId,
+      field: z.string().min(1).max(64),
+      /** The encrypted value as the event holds it (the CLI read it from the log). */
+      value: EncryptedField,
+      /** Why the auditor needs the value; recorded in the disclosure event. */
+      reason: z.string().trim().min(10).max(500),
+      auditor: z.object({ id: AuditorEntry.shape.id }),
+      requestedAt: z.string().datetime({ offset: true }),
+      /** base64 Ed25519 signature of `disclosureSigningBytes(...)` with the auditor's key. */
+      signature: z.string().min(1).max(200),
+    }),
+    z.discriminatedUnion('outcome', [
+      z.object({ outcome: z.literal('disclosed'), value: z.string() }),
+      /** The person's key was destroyed (account erased): the value is gone for good. */
+      z.object({ outcome: z.literal('erased'), erasedAt: z.string().datetime() }),
+    ]),
+    "Decrypts one personal-data field of an event for an auditor with role `disclosure`, authorised by the auditor's Ed25519 signature over the request; every request is itself recorded as an event.",
+  ),
 };
 
 const Aggregate = { accountId: AccountId };
@@ -333,6 +366,39 @@ export const AccountTokenRejectedV1 = defineEvent(
   'An e-mail confirmation or password reset link was refused.',
 );
 
+export const AccountPersonalDataChangedV1 = defineEvent(
+  'idp.account.personal_data_changed.v1',
+  z.object({
+    ...Aggregate,
+    /** Each value is encrypted with the person's key (bound to this subject, the field and the account). */
+    changes: z.array(z.object({ field: PersonalDataField, value: EncryptedField })).min(1),
+  }),
+  "Personal data was recorded or changed (registration, a new address, …); the values are encrypted with the person's key and erased with it.",
+);
+const Disclosure = {
+  ...Aggregate,
+  /** The event whose field was asked for. */
+  eventId: z.string().uuid(),
+  field: z.string(),
+  /** As the auditor stated it. */
+  reason: z.string(),
+  auditorId: z.string(),
+};
+export const AccountPersonalDataDisclosedV1 = defineEvent(
+  'idp.account.personal_data_disclosed.v1',
+  z.object(Disclosure),
+  'An auditor with role `disclosure` had one personal-data field of an event decrypted (never the value itself).',
+);
+export const AccountPersonalDataDisclosureRefusedV1 = defineEvent(
+  'idp.account.personal_data_disclosure_refused.v1',
+  z.object({
+    ...Disclosure,
+    /** `erased`: the person's key was destroyed, nothing can be disclosed any more. */
+    refusal: z.enum(['unauthenticated', 'not_authorised', 'stale', 'undecryptable', 'erased']),
+  }),
+  'A request to decrypt a personal-data field was refused, or found the value erased.',
+);
+
 export const ACCOUNTS_CONTRACTS = [
   ...Object.values(accountsRpc),
   AccountCreatedV1,
@@ -352,4 +418,7 @@ export const ACCOUNTS_CONTRACTS = [
   AccountDuplicateRegistrationAttemptedV1,
   AccountTokenRejectedV1,
   AccountContactDataUpdatedV1,
+  AccountPersonalDataChangedV1,
+  AccountPersonalDataDisclosedV1,
+  AccountPersonalDataDisclosureRefusedV1,
 ];

@@ -78,6 +78,7 @@ export const SUBJECT_OWNERS: Readonly<Record<string, Owners>> = {
   'idp.rpc.accounts.change_password.v1': rpc('accounts', ['idp-gateway']),
   'idp.rpc.accounts.get_personal_data.v1': rpc('accounts', ['idp-gateway']),
   'idp.rpc.accounts.update_contact_data.v1': rpc('accounts', ['idp-gateway']),
+  'idp.rpc.accounts.disclose_personal_data.v1': rpc('accounts', ['cli']),
   'idp.rpc.activation.dev_mail.v1': rpc('activation', ['idp-gateway']),
   'idp.rpc.notary.stats.v1': rpc('notary', ['operators']),
   ...Object.fromEntries(SERVICE_NAMES.map((s) => [`idp.rpc.${s}.status.v1`, rpc(s, ['operators'])])),

@@ -10,6 +10,7 @@ import {
   catalog,
   createRpcClient,
   serveRpc,
+  type AuditorEntry,
   type Envelope,
   type NatsConnection,
   type RpcDef,
@@ -22,10 +23,12 @@ import {
 import { Registry, createLogger, type Logger } from '@idp/observability';
 import { findInfrastructure, uniqueName } from '@idp/testing';
 import { createArgon2Hasher, type Argon2Params } from '../adapters/argon2/hasher.js';
+import { staticDirectory } from '../adapters/auditors/roster-file.js';
 import { sealedMailQueue } from '../adapters/mail/mail-queue.js';
 import { createPostgresAccountStore } from '../adapters/postgres/store.js';
 import type { AccountsTables } from '../adapters/postgres/tables.js';
 import type { LoginPolicy } from '../domain/login-throttle.js';
+import { createPersonKeyWrapper } from '../domain/person-key.js';
 import { eventFactory } from '../handlers/events.js';
 import { accountsHandlers } from '../handlers/index.js';
 import { migrations } from '../migrations/index.js';
@@ -78,6 +81,7 @@ export interface AccountsUnderTest {
 /** The key the harness seals mail jobs with (activation's tests use their own). */
 export const TEST_MAIL_SEAL_KEY = 'accounts-integration-test-mail-seal-key';
 export const TEST_TERMS_VERSION = '2026-01';
+export const TEST_PERSONAL_DATA_MASTER_KEY = 'accounts-integration-test-personal-data-master-key';
 
 /**
  * Migrates a fresh `t_acc_<random>` schema and serves the handlers on subjects prefixed with a
@@ -91,6 +95,8 @@ export async function startAccounts(
     argon2?: Argon2Params;
     emailConfirmationTtlMs?: number;
     passwordResetTtlMs?: number;
+    /** The auditor roster disclosure requests are checked against (default: nobody). */
+    auditors?: readonly AuditorEntry[];
   } = {},
 ): Promise<AccountsUnderTest> {
   const infra = await findInfrastructure();
@@ -125,6 +131,8 @@ export async function startAccounts(
       hasher: createArgon2Hasher(o.argon2 ?? OWASP_ARGON2),
       event,
       mail: sealedMailQueue({ sealer, event }),
+      personKeys: createPersonKeyWrapper(TEST_PERSONAL_DATA_MASTER_KEY),
+      auditors: staticDirectory(o.auditors ?? []),
       registration: {
         termsVersion: TEST_TERMS_VERSION,
         emailConfirmationTtlMs: o.emailConfirmationTtlMs ?? 86_400_000,

@@ -46,7 +46,10 @@ describe('accounts create_account.v1 (real NATS + PostgreSQL)', function () {
     expect(phone.verified_at).to.deep.equal(new Date('2026-03-01T10:00:00Z'));
 
     const events = await acc.outbox();
-    expect(events.map((e) => e.subject)).to.deep.equal(['idp.account.created.v1']);
+    expect(events.map((e) => e.subject)).to.deep.equal([
+      'idp.account.created.v1',
+      'idp.account.personal_data_changed.v1',
+    ]);
     expect(events[0]!.envelope).to.deep.include({
       aggregate: { type: 'account', id: accountId },
       actor: { kind: 'admin' },
@@ -103,7 +106,7 @@ describe('accounts create_account.v1 (real NATS + PostgreSQL)', function () {
       kind: 'already_exists',
       code: 'accounts.tax_number_taken',
     });
-    expect(await countRows()).to.deep.equal({ accounts: 1, phones: 1, outbox: 1 });
+    expect(await countRows()).to.deep.equal({ accounts: 1, phones: 1, outbox: 2 });
     // Accounts without a tax number do not collide with each other.
     await create({ email: 'a@example.si', taxNumber: undefined, smsPass: 'none', phone: undefined });
     await create({ email: 'b@example.si', taxNumber: undefined, smsPass: 'none', phone: undefined });

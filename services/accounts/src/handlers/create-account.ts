@@ -3,6 +3,7 @@ import { AccountCreatedV1, accountsRpc, rpcHandler, type RpcHandler } from '@idp
 import { validateNewAccount } from '../domain/new-account.js';
 import type { Deps } from '../ports.js';
 import { accountAggregate } from './events.js';
+import { personalDataChanged, type PersonalDataChange } from './person-keys.js';
 
 /**
  * Serves `idp.rpc.accounts.create_account.v1` (the operator CLI's `account create`). A phone given
@@ -16,6 +17,12 @@ export const createAccount = (d: Omit<Deps, 'loginPolicy'>): RpcHandler<typeof a
     const passwordHash = await d.hasher.hash(a.password);
     // Random, not time-ordered: an account id is shown to SPs' operators and must not date the account.
     const id = randomUUID();
+    const personal: PersonalDataChange[] = [
+      ...(a.givenName ? [{ field: 'given_name' as const, value: a.givenName }] : []),
+      ...(a.familyName ? [{ field: 'family_name' as const, value: a.familyName }] : []),
+      ...(a.birthDate ? [{ field: 'birth_date' as const, value: a.birthDate }] : []),
+      ...(a.taxNumber ? [{ field: 'tax_number' as const, value: a.taxNumber }] : []),
+    ];
     await d.store.transaction(async (tx) => {
       await tx.insertAccount(
         {
@@ -54,6 +61,16 @@ export const createAccount = (d: Omit<Deps, 'loginPolicy'>): RpcHandler<typeof a
           },
           ctx,
         ),
+        ...(personal.length
+          ? [
+              await personalDataChanged(
+                d,
+                tx,
+                { accountId: id, changes: personal, now, actor: { kind: 'admin' } },
+                ctx,
+              ),
+            ]
+          : []),
       ]);
     });
     return { accountId: id };

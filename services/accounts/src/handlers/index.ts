@@ -4,6 +4,7 @@ import { changePassword } from './change-password.js';
 import { confirmEmail } from './confirm-email.js';
 import { activateSmsPass } from './activate-smspass.js';
 import { createAccount } from './create-account.js';
+import { disclosePersonalData } from './disclose-personal-data.js';
 import { getPersonalData, updateContactData } from './personal-data.js';
 import { requestPasswordReset, resetPassword } from './password-reset.js';
 import { register } from './register.js';
@@ -27,4 +28,5 @@ export const accountsHandlers = (d: Deps): RpcHandler[] => [
   updateContactData(d),
   findByTaxNumber(d),
   activateSmsPass(d),
+  disclosePersonalData(d),
 ];

@@ -11,6 +11,7 @@ import { parseMobilePhone } from '../domain/phone.js';
 import type { Deps } from '../ports.js';
 import { accountAggregate } from './events.js';
 import { accountNotFound } from './get-attributes.js';
+import { addressValue, personalDataChanged } from './person-keys.js';
 
 const present = <T>(v: T | null): T | undefined => (v === null ? undefined : v);
 
@@ -74,7 +75,23 @@ export const updateContactData = (d: Deps): RpcHandler<typeof accountsRpc.update
         changed.add('language');
       }
       if (changed.size === 0) return;
+      const actor = { kind: 'user' as const, id: account.id };
       await tx.enqueue([
+        ...(address
+          ? [
+              await personalDataChanged(
+                d,
+                tx,
+                {
+                  accountId: account.id,
+                  changes: [{ field: 'address', value: addressValue(address) }],
+                  now,
+                  actor,
+                },
+                ctx,
+              ),
+            ]
+          : []),
         d.event(
           AccountContactDataUpdatedV1,
           {

@@ -11,6 +11,12 @@ import { validateRegistration } from '../domain/registration.js';
 import { newToken } from '../domain/token.js';
 import type { Deps } from '../ports.js';
 import { accountAggregate } from './events.js';
+import {
+  addressValue,
+  destroyPersonKey,
+  personalDataChanged,
+  type PersonalDataChange,
+} from './person-keys.js';
 
 /**
  * Serves `idp.rpc.accounts.register.v1`. An address that already has an account gets the same
@@ -52,6 +58,8 @@ export const register = (d: Deps): RpcHandler<typeof accountsRpc.register> =>
           return;
         }
         await tx.deleteAccount(existing.id);
+        // The lapsed registration's personal data in the log goes with it.
+        await destroyPersonKey(tx, existing.id, now);
       }
       await tx.insertAccount(
         {
@@ -81,6 +89,15 @@ export const register = (d: Deps): RpcHandler<typeof accountsRpc.register> =>
         usedAt: null,
         createdAt: now,
       });
+      const personal: PersonalDataChange[] = [
+        { field: 'given_name', value: r.givenName },
+        { field: 'family_name', value: r.familyName },
+        { field: 'birth_date', value: r.birthDate },
+        { field: 'tax_number', value: r.taxNumber },
+        ...(r.emso ? [{ field: 'emso' as const, value: r.emso }] : []),
+        { field: 'address', value: addressValue(r.address) },
+      ];
+      const actor = { kind: 'user' as const, id };
       await tx.enqueue([
         d.event(
           AccountRegisteredV1,
@@ -91,6 +108,7 @@ export const register = (d: Deps): RpcHandler<typeof accountsRpc.register> =>
           },
           ctx,
         ),
+        await personalDataChanged(d, tx, { accountId: id, changes: personal, now, actor }, ctx),
         d.mail.job(
           {
             accountId: id,

@@ -96,7 +96,10 @@ describe('accounts self-registration, e-mail confirmation and passwords (real NA
     expect(token.token_hash.equals(createHash('sha256').update(mail.params.token!).digest())).to.equal(true);
     expect(token).to.include({ purpose: 'email_confirmation', used_at: null });
     expect(token.expires_at).to.deep.equal(new Date('2026-03-02T10:00:00Z'));
-    expect((await events()).map((e) => e.subject)).to.deep.equal(['idp.account.registered.v1']);
+    expect((await events()).map((e) => e.subject)).to.deep.equal([
+      'idp.account.registered.v1',
+      'idp.account.personal_data_changed.v1',
+    ]);
     await expectNoSecretsInEvents();
   });
 
@@ -137,7 +140,7 @@ describe('accounts self-registration, e-mail confirmation and passwords (real NA
     expect(await acc.refusal(accountsRpc.confirmEmail, { token: 'A'.repeat(43) })).to.include({
       code: 'accounts.invalid_token',
     });
-    expect((await events()).slice(1).map((e) => e.envelope.data)).to.deep.equal([
+    expect((await events()).slice(2).map((e) => e.envelope.data)).to.deep.equal([
       { accountId: (await accountRow()).id, purpose: 'email_confirmation', reason: 'expired' },
       { purpose: 'email_confirmation', reason: 'unknown' },
     ]);

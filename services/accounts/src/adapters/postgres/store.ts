@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { DomainError } from '@idp/events';
-import { enqueue, sql, type Kysely, type Transaction } from '@idp/db';
+import { enqueue, sql, type Kysely, type Selectable, type Transaction } from '@idp/db';
 import {
   smsPassOf,
   type AccountLifecycle,
@@ -8,8 +8,15 @@ import {
   type LiveState,
 } from '../../domain/account-state.js';
 import type { ThrottleEntry } from '../../domain/login-throttle.js';
-import type { AccountRecord, AccountStore, AccountTransaction, SmsPass, TokenRow } from '../../ports.js';
-import type { AccountsTables } from './tables.js';
+import type {
+  AccountRecord,
+  AccountStore,
+  AccountTransaction,
+  PersonKeyRow,
+  SmsPass,
+  TokenRow,
+} from '../../ports.js';
+import type { AccountsTables, PersonKeysTable } from './tables.js';
 
 type Db = Kysely<AccountsTables>;
 
@@ -118,6 +125,14 @@ function mapUniqueViolation(err: unknown): unknown {
     e.code === '23505' && typeof e.constraint === 'string' ? UNIQUE_VIOLATIONS[e.constraint] : undefined;
   return code ? new DomainError('already_exists', code, { message: 'already taken' }) : err;
 }
+
+const toPersonKey = (r: Selectable<PersonKeysTable>): PersonKeyRow => ({
+  accountId: r.account_id,
+  keyId: r.key_id,
+  wrappedKey: r.wrapped_key,
+  createdAt: r.created_at,
+  destroyedAt: r.destroyed_at,
+});
 
 function transactionPort(trx: Transaction<AccountsTables>): AccountTransaction {
   return {
@@ -350,6 +365,39 @@ function transactionPort(trx: Transaction<AccountsTables>): AccountTransaction {
 
     enqueue: (envelopes) => enqueue(trx, envelopes),
 
+    async lockPersonKey(accountId) {
+      const row = await trx
+        .selectFrom('person_keys')
+        .selectAll()
+        .where('account_id', '=', accountId)
+        .forUpdate()
+        .executeTakeFirst();
+      return row && toPersonKey(row);
+    },
+
+    async insertPersonKey(k) {
+      await trx
+        .insertInto('person_keys')
+        .values({
+          account_id: k.accountId,
+          key_id: k.keyId,
+          wrapped_key: k.wrappedKey,
+          created_at: k.createdAt,
+          destroyed_at: k.destroyedAt,
+        })
+        .execute();
+    },
+
+    async destroyPersonKey(accountId, now) {
+      const r = await trx
+        .updateTable('person_keys')
+        .set({ wrapped_key: null, destroyed_at: now })
+        .where('account_id', '=', accountId)
+        .where('destroyed_at', 'is', null)
+        .executeTakeFirst();
+      return r.numUpdatedRows > 0n;
+    },
+
     async findSmsPassActivation(requestId) {
       const row = await trx
         .selectFrom('smspass_activations')
@@ -392,6 +440,15 @@ function transactionPort(trx: Transaction<AccountsTables>): AccountTransaction {
 /** The accounts schema in PostgreSQL (search_path already points at it). */
 export function createPostgresAccountStore(db: Db): AccountStore {
   return {
+    async findPersonKey(accountId) {
+      const row = await db
+        .selectFrom('person_keys')
+        .selectAll()
+        .where('account_id', '=', accountId)
+        .executeTakeFirst();
+      return row && toPersonKey(row);
+    },
+
     async findByEmail(email) {
       const row = await accountColumns(db).where('email', '=', email).executeTakeFirst();
       return row && toRecord(row);

@@ -74,6 +74,15 @@ export interface SmsPassActivationsTable {
   activated_at: Timestamp;
 }
 
+export interface PersonKeysTable {
+  account_id: string;
+  key_id: string;
+  /** The person's key wrapped under the master key (sealed text); null once destroyed. */
+  wrapped_key: string | null;
+  created_at: Timestamp;
+  destroyed_at: Date | null;
+}
+
 /** This service's schema as Kysely sees it. */
 export interface AccountsTables extends OutboxTables {
   accounts: AccountsTable;
@@ -83,4 +92,5 @@ export interface AccountsTables extends OutboxTables {
   contact_emails: ContactEmailsTable;
   account_tokens: AccountTokensTable;
   smspass_activations: SmsPassActivationsTable;
+  person_keys: PersonKeysTable;
 }
