@@ -1,5 +1,12 @@
 import { expect } from 'chai';
-import { Browser, hidden, PASSWORD, startPages, TERMS, type PagesUnderTest } from './__fixtures__/pages-harness.js';
+import {
+  Browser,
+  hidden,
+  PASSWORD,
+  startPages,
+  TERMS,
+  type PagesUnderTest,
+} from './__fixtures__/pages-harness.js';
 
 const TOKEN = 'A'.repeat(43);
 const registration = (csrf: string, o: Record<string, string> = {}) => ({
@@ -60,14 +67,28 @@ describe('idp-gateway registration and password reset pages (real NATS and Redis
       const csrf = hidden((await b.get('/register')).html, 'csrf');
       const posted = await b.post('/register', registration(csrf, { email }));
       const sent = await b.get(posted.location!);
-      answers.push({ status: posted.status, location: posted.location, page: sent.html.replace(/idp_\w+=[^;]+/g, '') });
+      answers.push({
+        status: posted.status,
+        location: posted.location,
+        page: sent.html.replace(/idp_\w+=[^;]+/g, ''),
+      });
     }
     expect(answers[0]).to.deep.equal(answers[1]);
     expect(answers[0]!.status).to.equal(303);
     expect(answers[0]!.location).to.equal('/register/sent');
     const sent = t.calls('register').at(-1) as Record<string, unknown>;
-    expect(sent).to.include({ email: 'ana@example.si', termsVersion: TERMS, language: 'en', phone: '+386 41 123 456' });
-    expect(sent.address).to.deep.equal({ street: 'Slovenska 1', postalCode: '1000', city: 'Ljubljana', country: 'SI' });
+    expect(sent).to.include({
+      email: 'ana@example.si',
+      termsVersion: TERMS,
+      language: 'en',
+      phone: '+386 41 123 456',
+    });
+    expect(sent.address).to.deep.equal({
+      street: 'Slovenska 1',
+      postalCode: '1000',
+      city: 'Ljubljana',
+      country: 'SI',
+    });
     expect(sent).not.to.have.property('emso');
   });
 
@@ -87,9 +108,13 @@ describe('idp-gateway registration and password reset pages (real NATS and Redis
     const b = new Browser(t.url);
     const csrf = hidden((await b.get('/register')).html, 'csrf');
     const before = t.calls('register').length;
-    const res = await b.post('/register', registration(csrf, { terms: '', givenName: '', birthDate: '17.5.1990' }));
+    const res = await b.post(
+      '/register',
+      registration(csrf, { terms: '', givenName: '', birthDate: '17.5.1990' }),
+    );
     expect(res.status).to.equal(400);
-    for (const id of ['terms-error', 'givenName-error', 'birthDate-error']) expect(res.html).to.include(`id="${id}"`);
+    for (const id of ['terms-error', 'givenName-error', 'birthDate-error'])
+      expect(res.html).to.include(`id="${id}"`);
     expect(t.calls('register')).to.have.length(before);
   });
 
@@ -98,7 +123,10 @@ describe('idp-gateway registration and password reset pages (real NATS and Redis
     const page = await b.get(`/register/confirm?token=${TOKEN}`);
     expect(page.status).to.equal(200);
     expect(t.calls('confirmEmail')).to.have.length(0);
-    const res = await b.post('/register/confirm', { csrf: hidden(page.html, 'csrf'), token: hidden(page.html, 'token') });
+    const res = await b.post('/register/confirm', {
+      csrf: hidden(page.html, 'csrf'),
+      token: hidden(page.html, 'token'),
+    });
     expect(res.status).to.equal(200);
     expect(t.calls('confirmEmail')).to.deep.equal([{ token: TOKEN }]);
     expect(res.html).to.include('href="/account"');

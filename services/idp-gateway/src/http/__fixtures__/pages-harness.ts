@@ -25,7 +25,14 @@ import type { z } from '@idp/config';
 import { createLogger, Registry } from '@idp/observability';
 import { connectRedis, type RedisHandle } from '@idp/redis';
 import type { SpRegistry } from '@idp/saml';
-import { findInfrastructure, isPortOpen, privateNatsServer, uniqueName, waitFor, type PrivateServer } from '@idp/testing';
+import {
+  findInfrastructure,
+  isPortOpen,
+  privateNatsServer,
+  uniqueName,
+  waitFor,
+  type PrivateServer,
+} from '@idp/testing';
 import { createWebApp, errorHandler, express, listen, type Express, type HttpServer } from '@idp/web';
 import type { FlowDeps } from '../../flow/deps.js';
 import type { SigningIdentity } from '../../saml/keys.js';
@@ -108,7 +115,12 @@ export async function startPages(o: { header?: string; trustProxy?: boolean } = 
     await natsServer.start();
     nc = await connect({ servers: natsServer.url });
     await ensureStreams(await jetstreamManager(nc), streamSpecs(catalog), testLog);
-    redis = connectRedis({ url: infra.redisUrl, prefix: `${uniqueName('t_gwp')}:`, log: testLog, name: 'test' });
+    redis = connectRedis({
+      url: infra.redisUrl,
+      prefix: `${uniqueName('t_gwp')}:`,
+      log: testLog,
+      name: 'test',
+    });
     const handle = redis;
     await waitFor('redis', () => handle.check().then(() => true));
     const store = new SessionStore(redis.redis, {
@@ -124,14 +136,16 @@ export async function startPages(o: { header?: string; trustProxy?: boolean } = 
       ],
       calls: new Map(),
     };
-    const record = (name: string, req: unknown) => world.calls.set(name, [...(world.calls.get(name) ?? []), req]);
+    const record = (name: string, req: unknown) =>
+      world.calls.set(name, [...(world.calls.get(name) ?? []), req]);
     const citizen = (id: string) => {
       const c = world.citizens.find((x) => x.accountId === id);
       if (!c) throw new DomainError('not_found', 'accounts.not_found', { message: 'no such account' });
       return c;
     };
     const request = () => {
-      if (!world.request) throw new DomainError('not_found', 'activation.request_not_found', { message: 'none' });
+      if (!world.request)
+        throw new DomainError('not_found', 'activation.request_not_found', { message: 'none' });
       return world.request;
     };
     const registry = new Registry();
@@ -156,7 +170,8 @@ export async function startPages(o: { header?: string; trustProxy?: boolean } = 
       }),
       rpcHandler(accountsRpc.confirmEmail, async (req) => {
         record('confirmEmail', req);
-        if (req.token.startsWith('x')) throw new DomainError('invalid_argument', 'accounts.invalid_token', { message: 'no' });
+        if (req.token.startsWith('x'))
+          throw new DomainError('invalid_argument', 'accounts.invalid_token', { message: 'no' });
         return { accountId: ACCOUNT };
       }),
       rpcHandler(accountsRpc.requestPasswordReset, async (req) => {
@@ -211,7 +226,8 @@ export async function startPages(o: { header?: string; trustProxy?: boolean } = 
       rpcHandler(otpRpc.status, async () => challenge()),
       rpcHandler(otpRpc.verify, async (req) => {
         record('otpVerify', req);
-        if (req.code !== '123456') throw new DomainError('invalid_argument', 'otp.code_invalid', { message: 'no' });
+        if (req.code !== '123456')
+          throw new DomainError('invalid_argument', 'otp.code_invalid', { message: 'no' });
         return { verified: true as const, accountId: SMS_ACCOUNT };
       }),
     ];
@@ -247,7 +263,8 @@ export async function startPages(o: { header?: string; trustProxy?: boolean } = 
       }),
       rpcHandler(activationRpc.confirmPhone, async (req) => {
         record('confirmPhone', req);
-        if (req.smsCode !== '123456') throw new DomainError('invalid_argument', 'otp.code_invalid', { message: 'no' });
+        if (req.smsCode !== '123456')
+          throw new DomainError('invalid_argument', 'otp.code_invalid', { message: 'no' });
         world.request = view({ state: 'completed' });
         return world.request;
       }),
@@ -263,7 +280,12 @@ export async function startPages(o: { header?: string; trustProxy?: boolean } = 
       serveRpc(nc, activation, { service: 'activation', log: testLog, registry }),
     );
 
-    const spRegistry: SpRegistry = { lookup: () => undefined, list: () => [], reload: async () => {}, close: () => {} };
+    const spRegistry: SpRegistry = {
+      lookup: () => undefined,
+      list: () => [],
+      reload: async () => {},
+      close: () => {},
+    };
     const deps: FlowDeps = {
       store,
       rpc: createRpcClient(nc, { defaultTimeoutMs: 5000 }),
@@ -285,10 +307,19 @@ export async function startPages(o: { header?: string; trustProxy?: boolean } = 
     };
 
     const startApp = async (a: { trustProxy: boolean; header?: string }) => {
-      const app: Express = createWebApp({ log: testLog, ...(a.trustProxy ? { trustProxy: 'loopback' } : {}) });
+      const app: Express = createWebApp({
+        log: testLog,
+        ...(a.trustProxy ? { trustProxy: 'loopback' } : {}),
+      });
       app.use('/static', express.static(STATIC_DIR));
       mountLoginRoutes(app, deps);
-      mountRegistrationRoutes(app, { store, rpc: deps.rpc, log: testLog, secureCookies: true, termsVersion: TERMS });
+      mountRegistrationRoutes(app, {
+        store,
+        rpc: deps.rpc,
+        log: testLog,
+        secureCookies: true,
+        termsVersion: TERMS,
+      });
       mountAccountRoutes(app, deps);
       mountSmsPassRoutes(app, deps, {
         publicUrl: 'https://idp.test',
@@ -301,7 +332,10 @@ export async function startPages(o: { header?: string; trustProxy?: boolean } = 
       https.push(h);
       return h;
     };
-    const main = await startApp({ trustProxy: o.trustProxy ?? false, ...(o.header ? { header: o.header } : {}) });
+    const main = await startApp({
+      trustProxy: o.trustProxy ?? false,
+      ...(o.header ? { header: o.header } : {}),
+    });
     const smsPass: SmsPassPageOptions = {
       publicUrl: 'https://idp.test',
       header: o.header,
