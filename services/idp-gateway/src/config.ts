@@ -35,10 +35,39 @@ export const GatewayConfig = commonConfig
       .default(8 * 3600),
     /** Always true in production; a browser treats http://localhost as secure, so development keeps it too. */
     COOKIE_SECURE: envBool.default(true),
+    /** The terms of use version the registration page shows and sends; must be accounts' TERMS_VERSION. */
+    TERMS_VERSION: z.string().min(1).max(40).default('2026-01'),
+    /** Where the terms of use can be read (linked from the registration page). */
+    TERMS_URL: z.string().url().optional(),
+    /** Optional HTTPS listener that asks for a TLS client certificate (smsPASS path `certificate`). */
+    MTLS_PORT: port.optional(),
+    MTLS_HOST: z.string().min(1).optional(),
+    /** The server key and certificate of the mTLS listener, PEM. */
+    MTLS_KEY_FILE: z.string().min(1).optional(),
+    MTLS_CERT_FILE: z.string().min(1).optional(),
+    /** CAs the listener names in its CertificateRequest (browsers then offer only matching certificates). */
+    MTLS_CA_FILE: z.string().min(1).optional(),
+    /** The mTLS listener's origin as browsers see it; defaults to https://<PUBLIC_URL host>:<MTLS_PORT>. */
+    MTLS_PUBLIC_URL: z.string().url().optional(),
+    /**
+     * Header in which a TLS-terminating proxy forwards the client certificate as URL-encoded PEM
+     * (nginx `$ssl_client_escaped_cert`). Believed only with TRUST_PROXY, from the trusted proxy.
+     */
+    TRUSTED_CLIENT_CERT_HEADER: z
+      .string()
+      .regex(/^[A-Za-z0-9-]{1,64}$/)
+      .optional(),
   })
   .superRefine((c, ctx) => {
     if (c.IDP_ENV === 'production' && !c.NAMEID_PAIRWISE_SECRET) {
       ctx.addIssue({ code: 'custom', path: ['NAMEID_PAIRWISE_SECRET'], message: 'required in production' });
+    }
+    if (c.MTLS_PORT !== undefined && (!c.MTLS_KEY_FILE || !c.MTLS_CERT_FILE)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['MTLS_PORT'],
+        message: 'needs MTLS_KEY_FILE and MTLS_CERT_FILE',
+      });
     }
     if (c.IDP_ENV === 'production' && !c.COOKIE_SECURE) {
       ctx.addIssue({ code: 'custom', path: ['COOKIE_SECURE'], message: 'must be true in production' });

@@ -20,6 +20,10 @@ import { mountLoginRoutes } from './http/login-routes.js';
 import { devMailRoute } from './http/dev-mail.js';
 import { devSmsRoute } from './http/dev-sms.js';
 import { mountSloRoutes } from './http/slo-routes.js';
+import { mountRegistrationRoutes } from './http/registration-routes.js';
+import { mountAccountRoutes } from './http/account-routes.js';
+import { certificateRoute, mountSmsPassRoutes, type SmsPassPageOptions } from './http/smspass-routes.js';
+import { listenMtls } from './http/client-certificate.js';
 import type { FlowDeps } from './flow/deps.js';
 import { STATIC_DIR } from './web/views.js';
 
@@ -94,6 +98,31 @@ runMain(async () => {
     },
   };
   mountLoginRoutes(app, deps);
+  mountRegistrationRoutes(app, {
+    store,
+    rpc: rt.rpc,
+    log: rt.log,
+    secureCookies: config.COOKIE_SECURE,
+    termsVersion: config.TERMS_VERSION,
+    termsUrl: config.TERMS_URL,
+  });
+  mountAccountRoutes(app, deps);
+  if (config.TRUSTED_CLIENT_CERT_HEADER && !config.TRUST_PROXY) {
+    rt.log.warn('TRUSTED_CLIENT_CERT_HEADER is ignored: it is believed only with TRUST_PROXY');
+  }
+  const mtlsPublicUrl =
+    config.MTLS_PORT === undefined
+      ? undefined
+      : (config.MTLS_PUBLIC_URL ?? `https://${new URL(config.PUBLIC_URL).hostname}:${config.MTLS_PORT}`);
+  const smsPass: SmsPassPageOptions = {
+    publicUrl: config.PUBLIC_URL,
+    header: config.TRUSTED_CLIENT_CERT_HEADER,
+    trustProxy: config.TRUST_PROXY,
+    certificateActionUrl:
+      mtlsPublicUrl ??
+      (config.TRUSTED_CLIENT_CERT_HEADER && config.TRUST_PROXY ? config.PUBLIC_URL : undefined),
+  };
+  mountSmsPassRoutes(app, deps, smsPass);
   mountSloRoutes(app, { ...deps, verifyLogoutRequest: (input) => verifyLogoutRequest(input, verifyContext) });
   if (config.IDP_ENV === 'development') {
     app.get('/dev/sms', devSmsRoute(rt.rpc));
@@ -116,5 +145,20 @@ runMain(async () => {
     name: 'public http',
   });
   rt.onShutdown('public http', http.close);
+  if (config.MTLS_PORT !== undefined) {
+    // Its own app with the one route that reads the certificate; every answer redirects to PUBLIC_URL.
+    const mtlsApp = createWebApp({ log: rt.log });
+    mtlsApp.post('/account/smspass/certificate', ...certificateRoute(deps, smsPass));
+    mtlsApp.use(errorHandler());
+    const mtls = await listenMtls(mtlsApp, {
+      host: config.MTLS_HOST ?? config.HTTP_HOST,
+      port: config.MTLS_PORT,
+      keyFile: config.MTLS_KEY_FILE!,
+      certFile: config.MTLS_CERT_FILE!,
+      caFile: config.MTLS_CA_FILE,
+      log: rt.log,
+    });
+    rt.onShutdown('mtls https', mtls.close);
+  }
   rt.started();
 });

@@ -24,7 +24,12 @@ import { acceptableLevels } from './loa.js';
 /** What the HTTP layer does next: show a page, or post a SAML message to the SP. */
 export type FlowOutcome =
   | { kind: 'login_page'; tx: LoginTransaction }
-  | { kind: 'post_to_sp'; acsUrl: string; samlResponse: string; relayState?: string; session?: SsoSession };
+  | { kind: 'post_to_sp'; acsUrl: string; samlResponse: string; relayState?: string; session?: SsoSession }
+  /** A login at the gateway itself ended: back to the local page, with the session when it succeeded. */
+  | { kind: 'local'; returnTo: string; session?: SsoSession };
+
+/** What the SMS names as the service for a login to the user pages (no SP involved). */
+export const LOCAL_SERVICE_NAME = 'SI-PASS';
 
 export class LoginFlow {
   constructor(private readonly d: FlowDeps) {}
@@ -92,6 +97,29 @@ export class LoginFlow {
     return { kind: 'login_page', tx };
   }
 
+  /**
+   * A login for the user pages: the same transaction, password and SMS steps as an SP's login, but
+   * it ends by storing the session and returning to `returnTo` instead of posting an assertion.
+   * The level is decided by the account at the password step: SMS code when smsPASS is active.
+   */
+  startLocal(returnTo: string, lang: Lang, upgradesSession?: string): Promise<LoginTransaction> {
+    return this.d.store.createTransaction(
+      {
+        spEntityId: '',
+        requestId: '',
+        acsUrl: '',
+        forceAuthn: true,
+        isPassive: false,
+        nameIdFormat: 'persistent',
+        requiredLoa: 'low',
+        lang,
+        returnTo,
+        ...(upgradesSession ? { upgradesSession } : {}),
+      },
+      this.d.now(),
+    );
+  }
+
   /** Password step. Returns the transaction in its next state, or the final outcome. */
   async password(
     tx: LoginTransaction,
@@ -107,11 +135,12 @@ export class LoginFlow {
       { email, password, clientAddress },
       ctx,
     );
-    const sp = this.registered(tx.spEntityId);
-    if (tx.requiredLoa === 'low' && sp.policy.allowedMethods.includes('password')) {
+    const sp = tx.returnTo === undefined ? this.registered(tx.spEntityId) : undefined;
+    if (!sp) {
+      if (verified.smsPass !== 'active') return this.finish(tx, verified.accountId, 'low', ['password']);
+    } else if (tx.requiredLoa === 'low' && sp.policy.allowedMethods.includes('password')) {
       return this.finish(tx, verified.accountId, 'low', ['password']);
-    }
-    if (verified.smsPass !== 'active') {
+    } else if (verified.smsPass !== 'active') {
       return this.fail(
         sp,
         tx.requestId,
@@ -127,7 +156,7 @@ export class LoginFlow {
       otpRpc.issue,
       {
         accountId: verified.accountId,
-        serviceName: this.d.serviceName(sp.entityId, tx.lang),
+        serviceName: sp ? this.d.serviceName(sp.entityId, tx.lang) : LOCAL_SERVICE_NAME,
         purpose: 'login',
       },
       ctx,
@@ -156,6 +185,9 @@ export class LoginFlow {
     status: SecondLevelStatus = 'AuthnFailed',
     reason = 'cancelled',
   ): Promise<FlowOutcome> {
+    if (tx.returnTo !== undefined) {
+      return this.d.store.deleteTransaction(tx.id).then(() => ({ kind: 'local', returnTo: '/' }));
+    }
     return this.fail(
       this.registered(tx.spEntityId),
       tx.requestId,
@@ -175,6 +207,7 @@ export class LoginFlow {
     methods: SsoSession['methods'],
   ): Promise<FlowOutcome> {
     const now = this.d.now();
+    if (tx.returnTo !== undefined) return this.finishLocal(tx, tx.returnTo, accountId, loa, methods, now);
     // Stored once, with the assertion's participant, in the round trip that ends the transaction.
     const session = this.d.store.newSession(
       { accountId, loa, methods, authnInstant: now.toISOString() },
@@ -182,6 +215,42 @@ export class LoginFlow {
     );
     const sp = this.registered(tx.spEntityId);
     return this.issue(sp, tx, session, false, tx.id, tx.id);
+  }
+
+  private async finishLocal(
+    tx: LoginTransaction,
+    returnTo: string,
+    accountId: string,
+    loa: Loa,
+    methods: SsoSession['methods'],
+    now: Date,
+  ): Promise<FlowOutcome> {
+    const previous = tx.upgradesSession ? await this.d.store.getSession(tx.upgradesSession, now) : undefined;
+    // A step-up keeps the session (and its SPs, for single logout); anyone else gets a new one.
+    const session: SsoSession =
+      previous && previous.accountId === accountId
+        ? { ...previous, loa, methods, authnInstant: now.toISOString() }
+        : this.d.store.newSession({ accountId, loa, methods, authnInstant: now.toISOString() }, now);
+    await this.d.store.putSession(session, now, tx.id);
+    await this.publishSessionStarted(session, tx.id);
+    return { kind: 'local', returnTo, session };
+  }
+
+  private publishSessionStarted(session: SsoSession, correlationId: string) {
+    return this.d.publisher.publish(
+      SamlSessionStartedV1,
+      {
+        aggregate: { type: 'account', id: session.accountId },
+        actor: { kind: 'user', id: session.accountId },
+        data: {
+          sessionId: session.id,
+          accountId: session.accountId,
+          level: session.loa,
+          methods: session.methods,
+        },
+      },
+      { correlationId },
+    );
   }
 
   private async issue(
@@ -243,22 +312,7 @@ export class LoginFlow {
       },
     ];
     await this.d.store.putSession(session, now, endsTransaction);
-    if (endsTransaction !== undefined) {
-      await this.d.publisher.publish(
-        SamlSessionStartedV1,
-        {
-          aggregate: { type: 'account', id: session.accountId },
-          actor: { kind: 'user', id: session.accountId },
-          data: {
-            sessionId: session.id,
-            accountId: session.accountId,
-            level: session.loa,
-            methods: session.methods,
-          },
-        },
-        { correlationId },
-      );
-    }
+    if (endsTransaction !== undefined) await this.publishSessionStarted(session, correlationId);
     await this.d.publisher.publish(
       SamlAssertionIssuedV1,
       {

@@ -8,13 +8,15 @@ export const COOKIE = {
   session: 'idp_session',
   lang: 'idp_lang',
   sloChain: 'idp_slo',
+  /** Binds the CSRF token of the anonymous forms (registration, password reset) to the browser. */
+  form: 'idp_form',
 } as const;
 
 /** Form bodies of the login and logout pages and of SAML POST bindings: small, flat, few fields. */
 export const formBody: RequestHandler = express.urlencoded({
   extended: false,
   limit: '256kb',
-  parameterLimit: 20,
+  parameterLimit: 30,
 });
 
 export interface BrowserState {

@@ -1,4 +1,3 @@
-import { timingSafeEqual } from 'node:crypto';
 import {
   ERROR_STATUS,
   isDomainError,
@@ -15,14 +14,13 @@ import type { LoginTransaction } from '../session/store.js';
 import { t, type Lang, type MessageKey } from '../web/i18n.js';
 import { renderPage } from '../web/views.js';
 import { browserState, COOKIE, formBody } from './browser-state.js';
-
-const sameToken = (a: unknown, b: string): boolean =>
-  typeof a === 'string' && a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b));
+import { sameToken } from './pages.js';
 
 /** Messages the citizen sees for the errors a login step can meet; anything else is "unavailable". */
 const STEP_MESSAGES: Partial<Record<ErrorCode, MessageKey>> = {
   'accounts.invalid_credentials': 'badCredentials',
   'accounts.temporarily_locked': 'locked',
+  'accounts.email_not_confirmed': 'emailNotConfirmed',
   'rpc.invalid_request': 'badCredentials',
   'otp.code_invalid': 'badCode',
   'otp.code_expired': 'codeExpired',
@@ -59,6 +57,12 @@ export function mountLoginRoutes(app: Express, d: FlowDeps): void {
     if (outcome.kind === 'login_page') {
       res.setHeader('set-cookie', browser.cookie(COOKIE.tx, outcome.tx.id));
       res.redirect(303, '/login');
+      return;
+    }
+    if (outcome.kind === 'local') {
+      if (outcome.session) res.append('set-cookie', browser.cookie(COOKIE.session, outcome.session.id));
+      res.append('set-cookie', browser.cookie(COOKIE.tx, '', 0));
+      res.redirect(303, outcome.returnTo);
       return;
     }
     if (outcome.session) res.append('set-cookie', browser.cookie(COOKIE.session, outcome.session.id));
@@ -145,7 +149,7 @@ export function mountLoginRoutes(app: Express, d: FlowDeps): void {
     extra: { error?: string; notice?: string; email?: string } = {},
     status = 200,
   ) => {
-    const spName = d.serviceName(tx.spEntityId, lang);
+    const spName = tx.returnTo !== undefined ? t(lang, 'myAccount') : d.serviceName(tx.spEntityId, lang);
     const common = {
       tx: tx.id,
       csrf: tx.csrfToken,

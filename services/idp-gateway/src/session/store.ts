@@ -22,6 +22,13 @@ export interface LoginTransaction {
   csrfToken: string;
   lang: 'sl' | 'en';
   createdAt: string;
+  /**
+   * Set for a login at the gateway itself (the user pages): no SP is waiting, the SP fields are
+   * empty, and the browser goes back to this local path once the session exists.
+   */
+  returnTo?: string;
+  /** A step-up of this SSO session (password-only session, smsPASS active): it is raised in place. */
+  upgradesSession?: string;
 }
 
 export interface SessionParticipant {
@@ -43,6 +50,8 @@ export interface SsoSession {
   /** Absolute end; the idle timeout is the Redis TTL, renewed on use. */
   expiresAt: string;
   participants: SessionParticipant[];
+  /** The user pages' forms carry it; bound to the browser by the session cookie. */
+  csrfToken?: string;
 }
 
 /** 256 random bits, URL-safe: unguessable identifiers for cookies and forms. */
@@ -115,6 +124,7 @@ export class SessionStore {
       id: newToken(),
       expiresAt: new Date(now.getTime() + this.o.sessionAbsoluteMs).toISOString(),
       participants: [],
+      csrfToken: newToken(),
     };
   }
 
@@ -159,6 +169,25 @@ export class SessionStore {
       const failed = results?.find(([err]) => err);
       if (!results || failed) throw failed?.[0] ?? new Error('redis MULTI aborted');
     });
+  }
+
+  /**
+   * The CSRF token of an anonymous form page (registration, password reset), bound to the browser
+   * by a cookie holding `id`; a missing or unknown id gets a fresh pair.
+   */
+  async formToken(id: string | undefined): Promise<{ id: string; csrfToken: string; isNew: boolean }> {
+    return this.run(async () => {
+      const known = id ? await this.redis.get(`form:${id}`) : null;
+      if (id && known) return { id, csrfToken: known, isNew: false };
+      const fresh = { id: newToken(), csrfToken: newToken(), isNew: true };
+      await this.redis.set(`form:${fresh.id}`, fresh.csrfToken, 'PX', this.o.transactionTtlMs);
+      return fresh;
+    });
+  }
+
+  /** The token stored for an anonymous form cookie, without creating one. */
+  getFormToken(id: string): Promise<string | undefined> {
+    return this.run(async () => (await this.redis.get(`form:${id}`)) ?? undefined);
   }
 
   async deleteSession(id: string): Promise<void> {

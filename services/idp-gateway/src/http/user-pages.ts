@@ -1,0 +1,91 @@
+import { accountsRpc } from '@idp/events';
+import type { Request, Response } from '@idp/web';
+import type { FlowDeps } from '../flow/deps.js';
+import { LoginFlow } from '../flow/login-flow.js';
+import { newToken, type SsoSession } from '../session/store.js';
+import { t, type Lang } from '../web/i18n.js';
+import { browserState, COOKIE, formBody } from './browser-state.js';
+import { langUrl, rememberLang, sameToken, sendPage, showErrorPage } from './pages.js';
+
+/** What a user page handler gets: the logged-in session, its language, and a render helper. */
+export interface UserPageContext {
+  session: SsoSession;
+  lang: Lang;
+  /** Renders a view inside the layout with the session's CSRF token and the language switch. */
+  render(view: string, data: Record<string, unknown>, status?: number): void;
+}
+
+/**
+ * Wraps the user pages' handlers: each needs an SSO session. Without one (or with a password-only
+ * session of an account whose smsPASS is active) the gateway starts a login of its own — the same
+ * login transaction and pages as an SP's login — that comes back to `page` when it is done. Posts
+ * must carry the session's CSRF token.
+ */
+export function userPages(d: FlowDeps) {
+  const flow = new LoginFlow(d);
+  const browser = browserState(d.secureCookies);
+
+  const login = async (res: Response, page: string, lang: Lang, upgrades?: string) => {
+    const tx = await flow.startLocal(page, lang, upgrades);
+    res.append('set-cookie', browser.cookie(COOKIE.tx, tx.id));
+    res.redirect(303, '/login');
+  };
+
+  return (
+    /** The GET page this route belongs to: where the login comes back to. */
+    page: string,
+    handler: (req: Request, res: Response, ctx: UserPageContext) => Promise<void>,
+  ) =>
+    [
+      formBody,
+      (req: Request, res: Response, next: (err?: unknown) => void) => {
+        const run = async () => {
+          const lang = rememberLang(req, res, browser);
+          const now = d.now();
+          const id = browser.read(req, COOKIE.session);
+          const session = id ? await d.store.getSession(id, now) : undefined;
+          if (!session) return login(res, page, lang);
+          if (session.loa === 'low') {
+            const { smsPass } = await d.rpc.call(
+              accountsRpc.getAttributes,
+              { accountId: session.accountId },
+              { correlationId: req.correlationId },
+            );
+            // The user pages change what logins rely on: they ask for the account's strongest method.
+            if (smsPass === 'active') return login(res, page, lang, session.id);
+          }
+          if (!session.csrfToken) {
+            session.csrfToken = newToken();
+            await d.store.putSession(session, now);
+          }
+          const csrf = session.csrfToken;
+          if (req.method === 'POST' && !sameToken((req.body as Record<string, unknown>).csrf, csrf)) {
+            req.log.warn({ errorCode: 'saml.csrf_token_invalid', path: req.path }, 'form refused');
+            sendPage(
+              res,
+              'message',
+              lang,
+              {
+                heading: t(lang, 'errorTitle'),
+                message: t(lang, 'formExpired'),
+                isAlert: true,
+                link: { href: page, text: t(lang, 'back') },
+              },
+              403,
+            );
+            return;
+          }
+          const ctx: UserPageContext = {
+            session,
+            lang,
+            render: (view, data, status = 200) =>
+              sendPage(res, view, lang, { langUrl: langUrl(req, lang), csrf, ...data }, status),
+          };
+          await handler(req, res, ctx);
+        };
+        run().catch((err: unknown) => {
+          if (!showErrorPage(req, res, err, browser.lang(req))) next(err);
+        });
+      },
+    ] as const;
+}
