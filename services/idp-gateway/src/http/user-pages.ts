@@ -1,5 +1,5 @@
 import { accountsRpc } from '@idp/events';
-import type { Request, Response } from '@idp/web';
+import type { Request, RequestHandler, Response } from '@idp/web';
 import type { FlowDeps } from '../flow/deps.js';
 import { LoginFlow } from '../flow/login-flow.js';
 import { newToken, type SsoSession } from '../session/store.js';
@@ -21,7 +21,12 @@ export interface UserPageContext {
  * login transaction and pages as an SP's login — that comes back to `page` when it is done. Posts
  * must carry the session's CSRF token.
  */
-export function userPages(d: FlowDeps) {
+export function userPages(
+  d: FlowDeps,
+): (
+  page: string,
+  handler: (req: Request, res: Response, ctx: UserPageContext) => Promise<void>,
+) => RequestHandler[] {
   const flow = new LoginFlow(d);
   const browser = browserState(d.secureCookies);
 
