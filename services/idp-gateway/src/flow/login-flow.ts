@@ -39,11 +39,7 @@ export class LoginFlow {
    * cannot succeed (passive without session, unreachable level) with a SAML status, else start a
    * login transaction.
    */
-  async start(
-    req: VerifiedAuthnRequest,
-    session: SsoSession | undefined,
-    lang: Lang,
-  ): Promise<FlowOutcome> {
+  async start(req: VerifiedAuthnRequest, session: SsoSession | undefined, lang: Lang): Promise<FlowOutcome> {
     // The login transaction's id, chosen now: every event of this login, from the request's arrival
     // to the assertion, carries it as correlation id (for SSO reuse it names this one exchange).
     const correlationId = newToken();
