@@ -88,6 +88,7 @@ export interface ActivationMailer {
     mail: {
       accountId: string;
       requestId: string;
+      requestNumber: string;
       email: string;
       code: string;
       expiresAt: Date;

@@ -76,6 +76,7 @@ export const onIdentityConfirmed = (d: Deps): MessageHandler<typeof RaIdentityCo
         {
           accountId: r.accountId,
           requestId: r.id,
+          requestNumber: r.number,
           email,
           code,
           expiresAt: decision.request.expiresAt!,

@@ -43,7 +43,12 @@ export function createMailQueueSeam(o: {
     sendActivationCode: (m) =>
       deliver(
         m.email,
-        activationCodeMail({ code: m.code, expiresAt: m.expiresAt, lang: m.lang }),
+        activationCodeMail({
+          code: m.code,
+          requestNumber: m.requestNumber,
+          expiresAt: m.expiresAt,
+          lang: m.lang,
+        }),
         'activation_code',
         m.requestId,
       ),
