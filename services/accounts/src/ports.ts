@@ -165,13 +165,15 @@ export interface AccountTransaction {
   clearThrottle(key: string): Promise<void>;
   /** Adds events to the outbox, published once the transaction commits. */
   enqueue(envelopes: readonly Envelope[]): Promise<void>;
+  /** True the first time `consumer` sees `messageId` in a committed transaction (@idp/db processOnce). */
+  processOnce(consumer: string, messageId: string): Promise<boolean>;
   /** The account an activation request already activated, if it was applied before. */
   findSmsPassActivation(requestId: string): Promise<{ accountId: string } | undefined>;
   /**
-   * Binds `e164` as a verified phone (verifying it if the account already has it unverified), sets
-   * smsPASS active and records the activation under `requestId`.
+   * Binds `e164` as a verified phone (verifying it if the account already has it unverified) and
+   * records the activation under `requestId`. The state change is the state machine's (saveLifecycle).
    */
-  activateSmsPass(o: {
+  bindActivatedPhone(o: {
     requestId: string;
     accountId: string;
     e164: string;

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { DomainError } from '@idp/events';
-import { enqueue, sql, type Kysely, type Transaction } from '@idp/db';
+import { enqueue, processOnce, sql, type Kysely, type Transaction } from '@idp/db';
 import {
   smsPassOf,
   type AccountLifecycle,
@@ -350,6 +350,9 @@ function transactionPort(trx: Transaction<AccountsTables>): AccountTransaction {
 
     enqueue: (envelopes) => enqueue(trx, envelopes),
 
+    processOnce(consumer, messageId) {
+      return processOnce(trx, consumer, messageId);
+    },
     async findSmsPassActivation(requestId) {
       const row = await trx
         .selectFrom('smspass_activations')
@@ -359,7 +362,7 @@ function transactionPort(trx: Transaction<AccountsTables>): AccountTransaction {
       return row && { accountId: row.account_id };
     },
 
-    async activateSmsPass(o) {
+    async bindActivatedPhone(o) {
       const phone = await trx
         .insertInto('phones')
         .values({
@@ -376,11 +379,6 @@ function transactionPort(trx: Transaction<AccountsTables>): AccountTransaction {
         )
         .returning('id')
         .executeTakeFirstOrThrow();
-      await trx
-        .updateTable('accounts')
-        .set({ sms_pass: 'active', updated_at: o.now })
-        .where('id', '=', o.accountId)
-        .execute();
       await trx
         .insertInto('smspass_activations')
         .values({ request_id: o.requestId, account_id: o.accountId, phone_id: phone.id, activated_at: o.now })
