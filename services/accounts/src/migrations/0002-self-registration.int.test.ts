@@ -39,6 +39,7 @@ describe('accounts migration 0002 on accounts made under 0001 (real PostgreSQL)'
       expect(await migrate({ db: database.db, schema, migrations, log: testLog })).to.deep.equal([
         '0002_self_registration',
         '0003_smspass_activations',
+        '0004_user_pages',
       ]);
       const after = await database.db
         .selectFrom('accounts')
