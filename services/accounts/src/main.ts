@@ -12,6 +12,7 @@ import { AccountsConfig } from './config.js';
 import { createPersonKeyWrapper } from './domain/person-key.js';
 import { eventFactory } from './handlers/events.js';
 import { accountsHandlers } from './handlers/index.js';
+import { startLifecycleConsumers } from './handlers/lifecycle-events.js';
 import { migrations } from './migrations/index.js';
 import { systemClock } from './ports.js';
 import { startThrottleSweep } from './throttle-sweep.js';
@@ -80,13 +81,25 @@ runMain(async () => {
       },
     }),
   );
+  const consumers = await startLifecycleConsumers(
+    { store, clock, event },
+    {
+      js: rt.js,
+      jsm: rt.jsm,
+      publisher: rt.publisher,
+      catalog: rt.catalog,
+      log: rt.log,
+      registry: rt.registry,
+    },
+  );
+  rt.onShutdown('lifecycle consumers', () => consumers.stop());
   const sweep = startThrottleSweep({
     store,
     clock,
     intervalMs: config.LOGIN_THROTTLE_SWEEP_SECONDS * 1000,
     log: rt.log,
   });
-  // Hooks run last-registered first: the sweep stops before the pool closes.
+  // Hooks run last-registered first: the sweep and the consumers stop before the pool closes.
   rt.onShutdown('throttle sweep', () => sweep.stop());
   rt.started();
 });

@@ -1,5 +1,7 @@
 import type {
   AuditorEntry,
+  RpcResponse,
+  accountsRpc,
   Envelope,
   MessageDef,
   MailLanguage,
@@ -135,6 +137,10 @@ export interface AccountStore {
     email: string,
     keys: { accountKeyPrefix: string; nameKey: string; addressKey: string },
   ): Promise<LoginLookup>;
+  /** Everything held about the account, in the export contract's shape (without `exportedAt`). */
+  exportPersonalData(
+    id: string,
+  ): Promise<Omit<RpcResponse<typeof accountsRpc.exportPersonalData>, 'exportedAt'> | undefined>;
   /** Runs `work` in one transaction: its writes and its events commit together or not at all. */
   transaction<T>(work: (tx: AccountTransaction) => Promise<T>): Promise<T>;
   /** Deletes throttle rows that expired before `now`; returns how many. */
@@ -151,6 +157,20 @@ export interface AccountTransaction {
   lockAccountByEmail(email: string): Promise<AccountRecord | undefined>;
   /** Writes a new lifecycle (and the `sms_pass`/`suspended_at` login reads, derived from it). */
   saveLifecycle(accountId: string, lifecycle: AccountLifecycle, now: Date): Promise<void>;
+  /**
+   * Erasure (the citizen's right to be forgotten): deletes the phones, contact e-mails, address and
+   * tokens, and empties every personal column of the account row (the e-mail address and tax number
+   * are free again), which stays as a tombstone in `lifecycle` (state `erased`, decided by the state
+   * machine) so event references to the id still resolve. One place, so everything erasure must also
+   * destroy is added here.
+   */
+  eraseAccount(accountId: string, lifecycle: AccountLifecycle, now: Date): Promise<void>;
+  /** Removes a phone; which one it was (id, verified) or undefined when the account has no such number. */
+  removePhone(accountId: string, e164: string): Promise<{ id: string; verified: boolean } | undefined>;
+  /** The account's phones, locked until commit (remove_phone counts the verified ones). */
+  lockPhones(accountId: string): Promise<{ id: string; e164: string; verified: boolean }[]>;
+  /** Binds a proven phone as verified (verifying it if already on record unverified); its id. */
+  bindPhone(accountId: string, e164: string, now: Date): Promise<string>;
   /** Removes an account and everything that hangs off it (an expired, never confirmed registration). */
   deleteAccount(accountId: string): Promise<void>;
   insertToken(token: TokenRow): Promise<void>;
@@ -184,13 +204,15 @@ export interface AccountTransaction {
   insertPersonKey(row: PersonKeyRow): Promise<void>;
   /** Wipes the wrapped key and records when; false when there was no live key. */
   destroyPersonKey(accountId: string, now: Date): Promise<boolean>;
+  /** True the first time `consumer` sees `messageId` in a committed transaction (@idp/db processOnce). */
+  processOnce(consumer: string, messageId: string): Promise<boolean>;
   /** The account an activation request already activated, if it was applied before. */
   findSmsPassActivation(requestId: string): Promise<{ accountId: string } | undefined>;
   /**
-   * Binds `e164` as a verified phone (verifying it if the account already has it unverified), sets
-   * smsPASS active and records the activation under `requestId`.
+   * Binds `e164` as a verified phone (verifying it if the account already has it unverified) and
+   * records the activation under `requestId`. The state change is the state machine's (saveLifecycle).
    */
-  activateSmsPass(o: {
+  bindActivatedPhone(o: {
     requestId: string;
     accountId: string;
     e164: string;

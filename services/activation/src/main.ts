@@ -8,7 +8,6 @@ import { devMail } from './mail/dev-mail.js';
 import { createDevMailSink } from './mail/dev-sink.js';
 import { createSmtpTransport } from './mail/smtp.js';
 import { startMailWorker } from './mail/worker.js';
-import { createMailQueueSeam } from './adapters/mailer/mail-queue-seam.js';
 import type { ActivationTables } from './adapters/postgres/tables.js';
 import { developmentKey } from './dev-secrets.js';
 import { startExpirySweep } from './expiry-sweep.js';
@@ -46,6 +45,7 @@ runMain(async () => {
     );
   }
 
+  const mailSealer = createSealer(deriveKey(sealKey, MAIL_SEAL_PURPOSE));
   const handlers: RpcHandler[] = [];
   let transport;
   if (mailTransport(config) === 'dev_sink') {
@@ -76,7 +76,7 @@ runMain(async () => {
     log: rt.log,
     registry: rt.registry,
     producer: rt.producer,
-    sealer: createSealer(deriveKey(sealKey, MAIL_SEAL_PURPOSE)),
+    sealer: mailSealer,
     transport,
     publicBaseUrl: config.MAIL_PUBLIC_BASE_URL,
     maxAttempts: config.MAIL_MAX_ATTEMPTS,
@@ -85,18 +85,12 @@ runMain(async () => {
   });
   rt.onShutdown('mail worker', () => worker.stop());
 
-  const production = config.IDP_ENV === 'production';
   const activation = buildActivation({
     config,
     codeSecret,
     db: database.db,
     rpc: rt.rpc,
-    mailer: createMailQueueSeam({
-      // Until activation mail goes through the mail queue: development only, into the same sink file.
-      devSinkFile: production ? undefined : config.MAIL_DEV_SINK_FILE,
-      clock: systemClock,
-      log: rt.log,
-    }),
+    mailSealer,
     clock: systemClock,
     producer: rt.producer,
     catalog: rt.catalog,

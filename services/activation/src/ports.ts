@@ -1,4 +1,4 @@
-import type { Envelope, EventDef, MessageContext, MessageInput } from '@idp/events';
+import type { Envelope, MessageContext, MessageDef, MessageInput } from '@idp/events';
 import type { ActivationRequest, ActivationState } from './domain/request.js';
 
 export interface Clock {
@@ -69,7 +69,7 @@ export interface RequestTransaction {
 }
 
 /** Builds a catalog-checked envelope stamped with this service as producer. */
-export type EventFactory = <E extends EventDef>(
+export type EventFactory = <E extends MessageDef>(
   def: E,
   input: MessageInput<E>,
   ctx: MessageContext,
@@ -78,25 +78,25 @@ export type EventFactory = <E extends EventDef>(
 export type MailLanguage = 'sl' | 'en';
 
 /**
- * E-mail to citizens. Called inside the transaction that records what the mail says, before it
- * commits: a failed send rolls the change back and the caller retries, and a send whose transaction
- * then fails leaves a mail whose code was never stored (so it does not work) rather than a stored
- * code nobody was told.
+ * E-mail to citizens, as mail jobs (`idp.work.mail.send.v1`) the caller enqueues in the outbox of
+ * the transaction that records what the mail says: the code is stored and its mail queued together
+ * or not at all, and the mail worker delivers it (with retries) after commit.
  */
 export interface ActivationMailer {
-  sendActivationCode(
+  activationCode(
     mail: {
       accountId: string;
       requestId: string;
+      requestNumber: string;
       email: string;
       code: string;
       expiresAt: Date;
       lang: MailLanguage;
     },
     ctx: MessageContext,
-  ): Promise<void>;
-  sendExpiryNotice(
+  ): Envelope;
+  expiryNotice(
     mail: { accountId: string; requestId: string; email: string; requestNumber: string; lang: MailLanguage },
     ctx: MessageContext,
-  ): Promise<void>;
+  ): Envelope;
 }

@@ -112,7 +112,9 @@ describe('activation service (real NATS + PostgreSQL)', function () {
       .where('id', '=', requestId)
       .executeTakeFirstOrThrow();
   const subjectsOf = async (requestId: string) =>
-    (await a.outbox()).filter((e) => e.aggregate.id === requestId).map((e) => e.subject.split('.')[2]);
+    (await a.outbox())
+      .filter((e) => e.aggregate.id === requestId && e.subject.startsWith('idp.activation.'))
+      .map((e) => e.subject.split('.')[2]);
 
   /** Path ra up to code_sent, through the consumer; returns the request id and the e-mailed code. */
   async function toCodeSent(): Promise<{ requestId: string; code: string }> {
@@ -125,10 +127,10 @@ describe('activation service (real NATS + PostgreSQL)', function () {
       documentType: 'identity_card',
       documentExpiresOn: '2030-01-01',
     });
-    const mail = await waitFor('the activation code mail', () =>
-      a.mails.find((m) => m.requestId === requestId),
+    const mail = await waitFor('the activation code mail', async () =>
+      (await a.mails()).find((m) => m.requestId === requestId),
     );
-    return { requestId, code: mail.code! };
+    return { requestId, code: mail.params.code! };
   }
 
   it('path ra: request, officer confirmation, code by e-mail, phone proof, smsPASS active', async () => {
@@ -153,11 +155,16 @@ describe('activation service (real NATS + PostgreSQL)', function () {
       documentType: 'identity_card',
       documentExpiresOn: '2030-01-01',
     });
-    const mail = await waitFor('the activation code mail', () =>
-      a.mails.find((m) => m.kind === 'activation_code'),
+    const mail = await waitFor('the activation code mail', async () =>
+      (await a.mails()).find((m) => m.template === 'activation_code'),
     );
     expect(mail).to.include({ email: 'ana@example.si', requestId: view.requestId });
-    expect(mail.code).to.match(/^[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}$/);
+    expect(mail.params.code).to.match(/^[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}$/);
+    expect(mail.params.requestNumber).to.equal(view.requestNumber);
+    // The code sits in the outbox only sealed: no row (event or job) holds it, or the address, in clear.
+    const rows = JSON.stringify(await a.outbox());
+    expect(rows).not.to.include(mail.params.code).and.not.to.include(mail.params.code!.replaceAll('-', ''));
+    expect(rows).not.to.include('ana@example.si');
 
     // The same decision delivered again (a new message id, the same envelope): nothing happens twice.
     await jetstream(a.nc).publish(
@@ -168,13 +175,13 @@ describe('activation service (real NATS + PostgreSQL)', function () {
       },
     );
     await new Promise((r) => setTimeout(r, 500));
-    expect(a.mails.filter((m) => m.kind === 'activation_code')).to.have.length(1);
+    expect((await a.mails()).filter((m) => m.template === 'activation_code')).to.have.length(1);
 
     const sent = (await a.call(activationRpc.get, { accountId: ACCOUNT })).request!;
     expect(sent).to.include({ state: 'code_sent', codeChannel: 'email', codeAttemptsLeft: 5 });
     const row = await state(view.requestId);
     expect(row.code_hash).to.match(/^[0-9a-f]{64}$/);
-    expect(row.code_hash).not.to.contain(mail.code!.replace(/-/g, ''));
+    expect(row.code_hash).not.to.contain(mail.params.code!.replace(/-/g, ''));
 
     const wrong = await a.refusal(activationRpc.enterCode, {
       accountId: ACCOUNT,
@@ -188,7 +195,7 @@ describe('activation service (real NATS + PostgreSQL)', function () {
     const pending = await a.call(activationRpc.enterCode, {
       accountId: ACCOUNT,
       requestId: view.requestId,
-      code: mail.code!.toLowerCase().replace(/-/g, ' '),
+      code: mail.params.code!.toLowerCase().replace(/-/g, ' '),
       phone: PHONE,
     });
     expect(pending).to.include({ state: 'phone_pending', codeAttemptsLeft: 4 });
@@ -226,12 +233,20 @@ describe('activation service (real NATS + PostgreSQL)', function () {
       'code_accepted',
       'completed',
     ]);
-    const events = (await a.outbox()).filter((e) => e.aggregate.id === view.requestId);
+    const events = (await a.outbox()).filter(
+      (e) => e.aggregate.id === view.requestId && e.subject.startsWith('idp.activation.'),
+    );
     for (const e of events) expect(e.correlationId, e.subject).to.equal(view.requestId);
     expect(events[1]!.causationId).to.equal(confirmation.id);
     expect(events[1]!.actor).to.deep.equal({ kind: 'admin', id: OFFICER });
     const text = JSON.stringify(await a.outbox());
-    for (const secret of [mail.code!, mail.code!.replace(/-/g, ''), '40123456', 'ana@example.si', TAX])
+    for (const secret of [
+      mail.params.code!,
+      mail.params.code!.replace(/-/g, ''),
+      '40123456',
+      'ana@example.si',
+      TAX,
+    ])
       expect(text, secret).not.to.include(secret);
   });
 
@@ -320,7 +335,7 @@ describe('activation service (real NATS + PostgreSQL)', function () {
       return rows.length === 2;
     });
     expect(await subjectsOf(requestId)).to.deep.equal(['requested', 'rejected']);
-    expect(a.mails).to.deep.equal([]);
+    expect(await a.mails()).to.deep.equal([]);
   });
 
   it('the sweep expires requests past their deadline and tells the citizen', async () => {
@@ -330,11 +345,14 @@ describe('activation service (real NATS + PostgreSQL)', function () {
     expect(await sweepExpired(a.activation.deps)).to.equal(1);
     expect(await sweepExpired(a.activation.deps)).to.equal(0);
     expect((await state(requestId)).state).to.equal('expired');
-    const events = (await a.outbox()).filter((e) => e.aggregate.id === requestId);
+    const events = (await a.outbox()).filter(
+      (e) => e.aggregate.id === requestId && e.subject.startsWith('idp.activation.'),
+    );
     expect(events.at(-1)).to.deep.include({ subject: 'idp.activation.expired.v1', correlationId: requestId });
     expect(events.at(-1)!.data).to.deep.include({ from: 'awaiting_officer' });
-    expect(a.mails).to.deep.equal([
-      { kind: 'expiry_notice', accountId: ACCOUNT, requestId, email: 'ana@example.si' },
+    const { requestNumber } = (await a.call(activationRpc.get, { accountId: ACCOUNT })).request!;
+    expect(await a.mails()).to.deep.equal([
+      { template: 'activation_expired', requestId, email: 'ana@example.si', params: { requestNumber } },
     ]);
   });
 

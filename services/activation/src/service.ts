@@ -8,11 +8,13 @@ import {
   type Publisher,
   type RpcClient,
   type RunningConsumer,
+  type Sealer,
 } from '@idp/events';
 import type { Logger, Registry } from '@idp/observability';
 import type { Kysely } from '@idp/db';
 import { loadTrustAnchors } from './adapters/certificates/check.js';
 import { createLetterWriter } from './adapters/letters/pdf-letter.js';
+import { sealedActivationMailer } from './adapters/mailer/mail-queue.js';
 import { createPostgresRequestStore } from './adapters/postgres/store.js';
 import type { ActivationTables } from './adapters/postgres/tables.js';
 import { requireCrl, type ActivationConfig } from './config.js';
@@ -21,7 +23,7 @@ import { DEFAULT_POLICY, type ActivationPolicy } from './domain/request.js';
 import { eventFactory, type Deps } from './handlers/deps.js';
 import { activationHandlers } from './handlers/index.js';
 import { RA_CONSUMER, raHandlers } from './handlers/ra-events.js';
-import type { ActivationMailer, Clock } from './ports.js';
+import type { Clock } from './ports.js';
 
 /** The code HMAC key, derived so the configured secret is never used as a key directly. */
 export const codeKey = (secret: string): Buffer =>
@@ -33,7 +35,8 @@ export function buildActivation(w: {
   codeSecret: string;
   db: Kysely<ActivationTables>;
   rpc: RpcClient;
-  mailer: ActivationMailer;
+  /** Seals activation mail jobs for the mail worker (`MAIL_SEAL_KEY`). */
+  mailSealer: Sealer;
   clock: Clock;
   producer: string;
   catalog: Catalog;
@@ -41,12 +44,13 @@ export function buildActivation(w: {
   policy?: ActivationPolicy;
 }) {
   const { config } = w;
+  const event = eventFactory({ producer: w.producer, catalog: w.catalog, clock: w.clock });
   const deps: Deps = {
     store: createPostgresRequestStore(w.db),
     clock: w.clock,
-    event: eventFactory({ producer: w.producer, catalog: w.catalog, clock: w.clock }),
+    event,
     rpc: w.rpc,
-    mailer: w.mailer,
+    mailer: sealedActivationMailer({ sealer: w.mailSealer, event }),
     letters: createLetterWriter(config.LETTERS_DIR),
     trust: () =>
       loadTrustAnchors({

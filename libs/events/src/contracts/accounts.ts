@@ -53,6 +53,15 @@ export const ACCOUNTS_ERROR_CODES = [
   'accounts.disclosure_stale',
   /** The value does not open with this person's key for that event, field and account. */
   'accounts.disclosure_undecryptable',
+  /**
+   * add_phone: the otp-sender challenge is not a verified `bind_phone` challenge of this account for
+   * this number (unknown, pending, failed, another account's, another purpose or another phone).
+   */
+  'accounts.phone_not_proven',
+  /** remove_phone: the account has no such phone. */
+  'accounts.phone_not_found',
+  /** remove_phone: the last verified phone cannot go while smsPASS is active (cancel smsPASS first). */
+  'accounts.last_verified_phone',
 ] as const;
 
 export const SmsPassStatus = z.enum(['none', 'pending', 'active', 'suspended', 'cancelled']);
@@ -67,6 +76,8 @@ export const AccountState = z.enum([
   'smspass_active',
   'suspended',
   'cancelled',
+  /** Personal data erased at the citizen's request; the row stays as a tombstone for event references. */
+  'erased',
 ]);
 const Email = z.string().trim().toLowerCase().email().max(254);
 const AccountId = z.string().uuid();
@@ -85,6 +96,7 @@ const PostalAddress = z.object({
     .regex(/^[A-Za-z]{2}$/),
 });
 const E164 = z.string().regex(/^\+[1-9]\d{6,14}$/);
+const Timestamp = z.string().datetime();
 
 /** Attribute values the accounts service can release; which ones reach an SP is the SP's policy. */
 export const AccountAttributes = z.object({
@@ -253,6 +265,86 @@ export const accountsRpc = {
     ]),
     "Decrypts one personal-data field of an event for an auditor with role `disclosure`, authorised by the auditor's Ed25519 signature over the request; every request is itself recorded as an event.",
   ),
+  addPhone: defineRpc(
+    'idp.rpc.accounts.add_phone.v1',
+    z.object({
+      accountId: AccountId,
+      /** The number proven, in international format (normalised to E.164). */
+      phone: z.string().trim().min(1).max(30),
+      /** The otp-sender challenge (`purpose: bind_phone`) the citizen passed for this number. */
+      challengeId: z.string().uuid(),
+    }),
+    z.object({ accountId: AccountId }),
+    'Binds a phone proven by a verified otp-sender `bind_phone` challenge of this account (accounts asks ' +
+      'otp-sender itself); the account address is told by e-mail.',
+  ),
+  removePhone: defineRpc(
+    'idp.rpc.accounts.remove_phone.v1',
+    z.object({ accountId: AccountId, phone: z.string().trim().min(1).max(30) }),
+    z.object({ accountId: AccountId }),
+    'Removes a phone; never the last verified one while smsPASS is active (`accounts.last_verified_phone`).',
+  ),
+  cancelSmsPass: defineRpc(
+    'idp.rpc.accounts.cancel_smspass.v1',
+    z.object({ accountId: AccountId }),
+    z.object({ accountId: AccountId, smsPass: SmsPassStatus }),
+    'The citizen gives up smsPASS (active or pending); the account logs in with the password only.',
+  ),
+  exportPersonalData: defineRpc(
+    'idp.rpc.accounts.export_personal_data.v1',
+    z.object({ accountId: AccountId }),
+    z.object({
+      exportedAt: Timestamp,
+      account: z.object({
+        accountId: AccountId,
+        state: AccountState,
+        /** While suspended: the state a reinstatement returns to. */
+        suspendedFrom: AccountState.optional(),
+        smsPass: SmsPassStatus,
+        email: z.string(),
+        emailConfirmedAt: Timestamp.optional(),
+        language: Language,
+        createdAt: Timestamp,
+        updatedAt: Timestamp,
+        suspendedAt: Timestamp.optional(),
+      }),
+      personalData: z.object({
+        givenName: z.string().optional(),
+        familyName: z.string().optional(),
+        taxNumber: z.string().optional(),
+        emso: z.string().optional(),
+        birthDate: z.string().optional(),
+      }),
+      address: PostalAddress.extend({ updatedAt: Timestamp }).optional(),
+      contactEmails: z.array(
+        z.object({
+          email: z.string(),
+          verified: z.boolean(),
+          addedAt: Timestamp,
+          verifiedAt: Timestamp.optional(),
+        }),
+      ),
+      phones: z.array(
+        z.object({
+          phone: E164,
+          verified: z.boolean(),
+          addedAt: Timestamp,
+          verifiedAt: Timestamp.optional(),
+        }),
+      ),
+      terms: z.object({ version: z.string(), acceptedAt: Timestamp }).optional(),
+      /** The smsPASS activation requests applied to the account. */
+      smsPassActivations: z.array(z.object({ requestId: z.string().uuid(), activatedAt: Timestamp })),
+    }),
+    'Everything accounts holds about the citizen, as one JSON document (right of access / portability).',
+  ),
+  deleteAccount: defineRpc(
+    'idp.rpc.accounts.delete_account.v1',
+    z.object({ accountId: AccountId, password: Password }),
+    z.object({ accountId: AccountId, erasedAt: Timestamp }),
+    'Erasure: the personal data is removed (e-mail and tax number freed) and the account kept as a ' +
+      'tombstone in state `erased`. The current password confirms it (`accounts.invalid_credentials`).',
+  ),
 };
 
 const Aggregate = { accountId: AccountId };
@@ -398,6 +490,26 @@ export const AccountPersonalDataDisclosureRefusedV1 = defineEvent(
   }),
   'A request to decrypt a personal-data field was refused, or found the value erased.',
 );
+export const AccountPhoneAddedV1 = defineEvent(
+  'idp.account.phone_added.v1',
+  z.object({ ...Aggregate, phoneId: z.string().uuid(), challengeId: z.string().uuid() }),
+  'A phone proven by an SMS code was bound to the account (the number stays in accounts).',
+);
+export const AccountPhoneRemovedV1 = defineEvent(
+  'idp.account.phone_removed.v1',
+  z.object({ ...Aggregate, phoneId: z.string().uuid(), verified: z.boolean() }),
+  'The citizen removed a phone.',
+);
+export const AccountPersonalDataExportedV1 = defineEvent(
+  'idp.account.personal_data_exported.v1',
+  z.object(Aggregate),
+  'The citizen exported everything held about them.',
+);
+export const AccountErasedV1 = defineEvent(
+  'idp.account.erased.v1',
+  z.object({ ...Aggregate, from: AccountState, by: z.enum(['self']) }),
+  "The account's personal data was erased; only a tombstone with its id remains.",
+);
 
 export const ACCOUNTS_CONTRACTS = [
   ...Object.values(accountsRpc),
@@ -421,4 +533,8 @@ export const ACCOUNTS_CONTRACTS = [
   AccountPersonalDataChangedV1,
   AccountPersonalDataDisclosedV1,
   AccountPersonalDataDisclosureRefusedV1,
+  AccountPhoneAddedV1,
+  AccountPhoneRemovedV1,
+  AccountPersonalDataExportedV1,
+  AccountErasedV1,
 ];

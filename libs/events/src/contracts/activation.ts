@@ -95,6 +95,12 @@ export const MAIL_TEMPLATES = [
   'password_reset',
   /** "Your password was changed" (to the account address, after a change or reset). */
   'password_changed',
+  /** The smsPASS activation code (path `ra`). Params: `code`, `requestNumber`, `expiresAt` (ISO). */
+  'activation_code',
+  /** "Your smsPASS activation request expired". Params: `requestNumber`. */
+  'activation_expired',
+  /** "A phone was added to your account" (to the account address). Params: `phoneHint` (masked). */
+  'phone_added',
 ] as const;
 export const MailTemplate = z.enum(MAIL_TEMPLATES);
 export const MailLanguage = z.enum(['sl', 'en']);

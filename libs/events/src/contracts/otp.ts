@@ -34,6 +34,11 @@ const ChallengeView = z.object({
   state: z.enum(['pending', 'verified', 'locked', 'expired']).optional(),
   /** Wrong codes the challenge still takes before it locks. */
   attemptsLeft: z.number().int().nonnegative().optional(),
+  /** The account the challenge was issued to. */
+  accountId: AccountId.optional(),
+  purpose: z.enum(['login', 'bind_phone']).optional(),
+  /** Answered by status when asked with a `phone`: whether the challenge's number is that one. */
+  phoneMatches: z.boolean().optional(),
 });
 
 /** One message as the development SMS sink recorded it (never produced in production). */
@@ -64,9 +69,17 @@ export const otpRpc = {
   ),
   status: defineRpc(
     'idp.rpc.otp.status.v1',
-    z.object({ challengeId: ChallengeId }),
+    z.object({
+      challengeId: ChallengeId,
+      /** E.164: ask whether the challenge proves this number (accounts binding a phone). */
+      phone: z
+        .string()
+        .regex(/^\+[1-9]\d{6,14}$/)
+        .optional(),
+    }),
     ChallengeView,
-    'Where the SMS of a challenge stands (the login page shows "could not be sent").',
+    'Where the SMS of a challenge stands (the login page shows "could not be sent"), whose and what for it is, ' +
+      'and, asked with a phone, whether it is the number proven.',
   ),
   verify: defineRpc(
     'idp.rpc.otp.verify.v1',

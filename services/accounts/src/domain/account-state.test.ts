@@ -26,6 +26,7 @@ const COMMANDS: Record<string, AccountCommand> = {
   suspend: { type: 'suspend', reason: 'abuse' },
   reinstate: { type: 'reinstate' },
   cancel: { type: 'cancel', by: 'self' },
+  erase: { type: 'erase', by: 'self' },
 };
 const STATES: AccountState[] = [
   'registered',
@@ -34,6 +35,7 @@ const STATES: AccountState[] = [
   'smspass_active',
   'suspended',
   'cancelled',
+  'erased',
 ];
 
 /** Every allowed (state, command): the state it leads to and the event it yields. Nothing else is allowed. */
@@ -54,6 +56,12 @@ const ALLOWED: Record<string, [AccountState, string]> = {
   'smspass_pending/cancel': ['cancelled', 'idp.account.cancelled.v1'],
   'smspass_active/cancel': ['cancelled', 'idp.account.cancelled.v1'],
   'suspended/cancel': ['cancelled', 'idp.account.cancelled.v1'],
+  'registered/erase': ['erased', 'idp.account.erased.v1'],
+  'email_confirmed/erase': ['erased', 'idp.account.erased.v1'],
+  'smspass_pending/erase': ['erased', 'idp.account.erased.v1'],
+  'smspass_active/erase': ['erased', 'idp.account.erased.v1'],
+  'suspended/erase': ['erased', 'idp.account.erased.v1'],
+  'cancelled/erase': ['erased', 'idp.account.erased.v1'],
 };
 
 describe('domain/account-state transition()', () => {
@@ -130,6 +138,7 @@ describe('domain/account-state guards', () => {
       'pending',
       'active',
       'suspended',
+      'cancelled',
       'cancelled',
     ]);
   });

@@ -1,6 +1,7 @@
 import {
   AccountCancelledV1,
   AccountEmailConfirmedV1,
+  AccountErasedV1,
   AccountReinstatedV1,
   AccountSmsPassActivatedV1,
   AccountSmsPassCancelledV1,
@@ -25,8 +26,8 @@ import type { z } from '@idp/config';
 export type AccountState = z.infer<typeof AccountStateSchema>;
 export type SmsPass = z.infer<typeof SmsPassStatus>;
 
-/** States an account can be reinstated to, i.e. every state but suspended and cancelled. */
-export type LiveState = Exclude<AccountState, 'suspended' | 'cancelled'>;
+/** States an account can be reinstated to, i.e. every state but suspended, cancelled and erased. */
+export type LiveState = Exclude<AccountState, 'suspended' | 'cancelled' | 'erased'>;
 
 export interface AccountLifecycle {
   state: AccountState;
@@ -41,7 +42,8 @@ export type AccountCommand =
   | { type: 'cancel_smspass'; by: 'self' | 'officer' | 'expiry' }
   | { type: 'suspend'; reason: 'abuse' | 'other' }
   | { type: 'reinstate' }
-  | { type: 'cancel'; by: 'self' | 'officer' };
+  | { type: 'cancel'; by: 'self' | 'officer' }
+  | { type: 'erase'; by: 'self' };
 
 /** An event the transition yields, ready for the handler to wrap in an envelope. */
 export interface LifecycleEvent<E extends EventDef = EventDef> {
@@ -78,7 +80,7 @@ export function transition(
   command: AccountCommand,
 ): Transition {
   const from = current.state;
-  const move = (state: LiveState | 'cancelled', e: LifecycleEvent): Transition => ({
+  const move = (state: LiveState | 'cancelled' | 'erased', e: LifecycleEvent): Transition => ({
     next: { state, suspendedFrom: null },
     event: e,
   });
@@ -109,8 +111,12 @@ export function transition(
       return { next: live(to), event: event(AccountReinstatedV1, { accountId, from, to }) };
     }
     case 'cancel':
-      if (from === 'cancelled') break;
+      if (from === 'cancelled' || from === 'erased') break;
       return move('cancelled', event(AccountCancelledV1, { accountId, from, by: command.by }));
+    case 'erase':
+      // Any state, suspended and cancelled too: the right to erasure does not depend on the account's standing.
+      if (from === 'erased') break;
+      return move('erased', event(AccountErasedV1, { accountId, from, by: command.by }));
   }
   throw refused(from, command.type);
 }
@@ -163,6 +169,7 @@ export function smsPassOf(l: AccountLifecycle): SmsPass {
     case 'suspended':
       return 'suspended';
     case 'cancelled':
+    case 'erased':
       return 'cancelled';
   }
 }

@@ -33,6 +33,11 @@ describe('accounts activate_smspass.v1 (real NATS + PostgreSQL)', function () {
     ]);
     expect((await acc.call(accountsRpc.getAttributes, { accountId })).smsPass).to.equal('active');
     expect((await acc.call(accountsRpc.getOtpDestination, { accountId })).phone).to.equal('+38651999888');
+    // Through the state machine: the request (not yet consumed from activation) and the activation.
+    const events = (await acc.outbox()).map((r) => r.subject).filter((s) => s.includes('smspass'));
+    expect(events).to.deep.equal(['idp.account.smspass_requested.v1', 'idp.account.smspass_activated.v1']);
+    const row = await acc.database.db.selectFrom('accounts').select(['state', 'sms_pass']).executeTakeFirst();
+    expect(row).to.deep.equal({ state: 'smspass_active', sms_pass: 'active' });
   });
 
   it('verifies a phone the account already had unverified, and a retried request changes nothing', async () => {
@@ -57,7 +62,15 @@ describe('accounts activate_smspass.v1 (real NATS + PostgreSQL)', function () {
         phone: '+38640123456',
       }),
     ).to.include({ kind: 'not_found', code: 'accounts.not_found' });
-    await acc.database.db.updateTable('accounts').set({ suspended_at: new Date() }).execute();
+    await acc.database.db
+      .updateTable('accounts')
+      .set({
+        state: 'suspended',
+        suspended_from: 'email_confirmed',
+        sms_pass: 'suspended',
+        suspended_at: new Date(),
+      })
+      .execute();
     expect(
       await acc.refusal(accountsSmsPassRpc.activateSmsPass, {
         accountId,
@@ -65,6 +78,6 @@ describe('accounts activate_smspass.v1 (real NATS + PostgreSQL)', function () {
         phone: '+38640123456',
       }),
     ).to.include({ kind: 'permission_denied', code: 'accounts.suspended' });
-    expect((await acc.call(accountsRpc.getAttributes, { accountId })).smsPass).to.equal('none');
+    expect((await acc.call(accountsRpc.getAttributes, { accountId })).smsPass).to.equal('suspended');
   });
 });

@@ -1,8 +1,19 @@
 import { DomainError, accountsRpc, rpcHandler, type RpcHandler } from '@idp/events';
-import type { Deps } from '../ports.js';
+import type { Deps, PostalAddress } from '../ports.js';
 
 export const accountNotFound = () =>
   new DomainError('not_found', 'accounts.not_found', { message: 'no such account' });
+
+/**
+ * The permanent address as one line, parts separated by commas (activation's letters split it
+ * there): `Trubarjeva cesta 1, 1000 Ljubljana`, with the country code appended outside Slovenia.
+ */
+export const addressLine = (a: PostalAddress): string =>
+  [
+    a.street,
+    `${a.postalCode} ${a.city}`,
+    ...(a.country.toUpperCase() === 'SI' ? [] : [a.country.toUpperCase()]),
+  ].join(', ');
 
 /**
  * Serves `idp.rpc.accounts.get_attributes.v1`: everything releasable about the account. Which of
@@ -10,14 +21,16 @@ export const accountNotFound = () =>
  */
 export const getAttributes = (d: Pick<Deps, 'store'>): RpcHandler<typeof accountsRpc.getAttributes> =>
   rpcHandler(accountsRpc.getAttributes, async (req) => {
-    const a = await d.store.findById(req.accountId);
-    if (!a) throw accountNotFound();
+    const p = await d.store.personalData(req.accountId);
+    if (!p || p.account.lifecycle.state === 'erased') throw accountNotFound();
+    const a = p.account;
     const optional = {
       givenName: a.givenName,
       familyName: a.familyName,
       taxNumber: a.taxNumber,
       birthDate: a.birthDate,
       email: a.email,
+      address: p.address ? addressLine(p.address) : null,
     };
     return {
       accountId: a.id,

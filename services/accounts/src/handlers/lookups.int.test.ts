@@ -37,6 +37,24 @@ describe('accounts get_attributes.v1 and get_otp_destination.v1 (real NATS + Pos
     });
   });
 
+  it('gives the permanent address as one line the letters can split, the country only outside Slovenia', async () => {
+    const { accountId } = await create('cene@example.si');
+    await acc.call(accountsRpc.updateContactData, {
+      accountId,
+      address: { street: 'Trubarjeva cesta 1', postalCode: '1000', city: 'Ljubljana', country: 'si' },
+    });
+    expect((await acc.call(accountsRpc.getAttributes, { accountId })).attributes.address).to.equal(
+      'Trubarjeva cesta 1, 1000 Ljubljana',
+    );
+    await acc.call(accountsRpc.updateContactData, {
+      accountId,
+      address: { street: 'Via Roma 3', postalCode: '34100', city: 'Trieste', country: 'IT' },
+    });
+    expect((await acc.call(accountsRpc.getAttributes, { accountId })).attributes.address).to.equal(
+      'Via Roma 3, 34100 Trieste, IT',
+    );
+  });
+
   it('answers not_found for an unknown account id', async () => {
     for (const contract of [accountsRpc.getAttributes, accountsRpc.getOtpDestination])
       expect(await acc.refusal(contract, { accountId: randomUUID() })).to.include({

@@ -8,12 +8,17 @@ export interface MailText {
 const day = (d: Date) => d.toISOString().slice(0, 10);
 
 /** The e-mail that carries an activation code (path `ra`, after the officer's check). */
-export function activationCodeMail(o: { code: string; expiresAt: Date; lang: MailLanguage }): MailText {
+export function activationCodeMail(o: {
+  code: string;
+  requestNumber: string;
+  expiresAt: Date;
+  lang: MailLanguage;
+}): MailText {
   if (o.lang === 'en') {
     return {
       subject: 'Your smsPASS activation code',
       text:
-        `Your identity was confirmed at the registration office.\n\n` +
+        `Your identity was confirmed at the registration office (request ${o.requestNumber}).\n\n` +
         `Activation code: ${o.code}\n\n` +
         `Enter it with your mobile phone number on the smsPASS activation page; you will receive an SMS code ` +
         `to confirm the phone. The code is valid until ${day(o.expiresAt)} and can be used once.\n` +
@@ -23,7 +28,7 @@ export function activationCodeMail(o: { code: string; expiresAt: Date; lang: Mai
   return {
     subject: 'Vaša aktivacijska koda za smsPASS',
     text:
-      `Na prijavni službi je bila potrjena vaša istovetnost.\n\n` +
+      `Na prijavni službi je bila potrjena vaša istovetnost (zahtevek ${o.requestNumber}).\n\n` +
       `Aktivacijska koda: ${o.code}\n\n` +
       `Vnesite jo skupaj s številko mobilnega telefona na strani za aktivacijo smsPASS; na telefon boste ` +
       `prejeli kodo SMS za potrditev. Koda velja do ${day(o.expiresAt)} in jo lahko uporabite enkrat.\n` +
@@ -46,5 +51,24 @@ export function expiryNoticeMail(o: { requestNumber: string; lang: MailLanguage 
     text:
       `Vaš zahtevek za smsPASS ${o.requestNumber} ni bil dokončan pravočasno in je potekel.\n` +
       `smsPASS lahko ponovno zahtevate na svojih uporabniških straneh.`,
+  };
+}
+
+/** Tells the account address that a phone was bound (someone holding the password could add theirs). */
+export function phoneAddedMail(o: { phoneHint: string; lang: MailLanguage }): MailText {
+  if (o.lang === 'en') {
+    return {
+      subject: 'A phone was added to your account',
+      text:
+        `The phone ${o.phoneHint} was added to your account and can now receive smsPASS codes.\n` +
+        `If this was not you, remove it on your user pages at once, change your password and contact support.`,
+    };
+  }
+  return {
+    subject: 'Vašemu računu je bil dodan telefon',
+    text:
+      `Vašemu računu je bil dodan telefon ${o.phoneHint}, ki lahko zdaj prejema kode smsPASS.\n` +
+      `Če tega niste storili vi, ga takoj odstranite na uporabniških straneh, spremenite geslo in se ` +
+      `obrnite na podporo.`,
   };
 }

@@ -4,7 +4,7 @@ import {
   buildEnvelope,
   type ActivationRequestView,
   type Catalog,
-  type EventDef,
+  type MessageDef,
   type MessageContext,
   type MessageInput,
   type RpcClient,
@@ -48,7 +48,7 @@ export interface Deps {
 
 /** Envelopes stamped with this process as producer and the service clock as `occurredAt`. */
 export function eventFactory(o: { producer: string; catalog: Catalog; clock: Clock }): EventFactory {
-  return <E extends EventDef>(def: E, input: MessageInput<E>, ctx: MessageContext) =>
+  return <E extends MessageDef>(def: E, input: MessageInput<E>, ctx: MessageContext) =>
     buildEnvelope(def, input, ctx, { producer: o.producer, catalog: o.catalog, now: () => o.clock.now() });
 }
 
@@ -104,29 +104,36 @@ export async function runCommand(
       ),
     );
     if (isOpen(before.state) && decision.request.state === 'expired')
-      await notifyExpiry(d, decision.request, ctx);
+      await notifyExpiry(d, tx, decision.request, ctx);
     return decision;
   });
   if (outcome.refusal) throw outcome.refusal;
   return outcome.request;
 }
 
-async function notifyExpiry(d: Deps, r: ActivationRequest, ctx: MessageContext): Promise<void> {
+async function notifyExpiry(
+  d: Deps,
+  tx: RequestTransaction,
+  r: ActivationRequest,
+  ctx: MessageContext,
+): Promise<void> {
   const attrs = await getAttributes(d, r.accountId, ctx);
   if (!attrs.attributes.email) {
     d.log.warn({ requestId: r.id }, 'request expired; the account has no e-mail address to tell');
     return;
   }
-  await d.mailer.sendExpiryNotice(
-    {
-      accountId: r.accountId,
-      requestId: r.id,
-      email: attrs.attributes.email,
-      requestNumber: r.number,
-      lang: d.mailLanguage,
-    },
-    ctx,
-  );
+  await tx.enqueue([
+    d.mailer.expiryNotice(
+      {
+        accountId: r.accountId,
+        requestId: r.id,
+        email: attrs.attributes.email,
+        requestNumber: r.number,
+        lang: d.mailLanguage,
+      },
+      ctx,
+    ),
+  ]);
 }
 
 export type RequestView = z.infer<typeof ActivationRequestView>;

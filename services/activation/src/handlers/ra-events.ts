@@ -65,17 +65,18 @@ export const onIdentityConfirmed = (d: Deps): MessageHandler<typeof RaIdentityCo
   on(RaIdentityConfirmedV1, async (env, dctx) => {
     const attrs = await getAttributes(d, env.data.accountId, requestContext(env.data.requestId, env.id));
     const email = attrs.attributes.email;
-    await applyOnce(d, env, dctx, async (r) => {
+    await applyOnce(d, env, dctx, async (r, tx) => {
       const now = d.clock.now();
       const code = d.generateCode();
       const decision = confirmIdentity(r, activationCodeHash(d.codeKey, r.id, code), now, d.policy);
       if (decision.refusal) return decision;
       if (!email) throw new Error('the account has no e-mail address for the activation code');
-      // In the transaction: a failed send rolls the code back and the event is delivered again.
-      await d.mailer.sendActivationCode(
+      // In the transaction: the code's hash and its mail job commit together or not at all.
+      const job = d.mailer.activationCode(
         {
           accountId: r.accountId,
           requestId: r.id,
+          requestNumber: r.number,
           email,
           code,
           expiresAt: decision.request.expiresAt!,
@@ -83,6 +84,7 @@ export const onIdentityConfirmed = (d: Deps): MessageHandler<typeof RaIdentityCo
         },
         requestContext(r.id, env.id),
       );
+      await tx.enqueue([job]);
       return decision;
     });
   });

@@ -25,6 +25,8 @@ import {
 } from '@idp/events';
 import { createLogger, Registry } from '@idp/observability';
 import { findInfrastructure, privateNatsServer, uniqueName, waitFor, type PrivateServer } from '@idp/testing';
+import { sealedActivationMailer } from '../adapters/mailer/mail-queue.js';
+import { eventFactory } from '../handlers/deps.js';
 import { migrations } from '../migrations/index.js';
 import { createDevMailSink } from './dev-sink.js';
 import { createSmtpTransport } from './smtp.js';
@@ -246,6 +248,48 @@ describe('activation mail worker (real JetStream, PostgreSQL and an SMTP server)
       expect(line.text).to.include(`password/reset?token=${TOKEN}`);
       expect(await sink.recent(10, 'cene@example.si')).to.have.length(1);
       expect(await sink.recent(10, 'other@example.si')).to.have.length(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('delivers an activation code job, as the activation workflow enqueues it, to the development sink', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'activation-mail-'));
+    try {
+      const file = join(dir, 'dev-mail.jsonl');
+      await start(createDevMailSink(file, () => new Date('2026-03-01T10:00:00Z')));
+      const mailer = sealedActivationMailer({
+        sealer,
+        event: eventFactory({ producer: 'activation@test', catalog, clock: { now: () => new Date() } }),
+      });
+      const requestId = randomUUID();
+      const job = mailer.activationCode(
+        {
+          accountId: randomUUID(),
+          requestId,
+          requestNumber: 'A-7KQ2M9XD',
+          email: 'dana@example.si',
+          code: '7KQ2-M9XD-4HTR',
+          expiresAt: new Date('2026-03-16T10:00:00Z'),
+          lang: 'sl',
+        },
+        { correlationId: requestId },
+      );
+      // The job as the outbox row holds it: neither the code nor the address in clear.
+      expect(JSON.stringify(job)).not.to.include('7KQ2-M9XD-4HTR').and.not.to.include('dana@');
+      await publishEnvelope(jetstream(nc), job, signer);
+      const mailId = (job.data as { mailId: string }).mailId;
+      const sent = await outcome(mailId);
+      expect(sent.envelope.data).to.deep.equal({
+        mailId,
+        template: 'activation_code',
+        transport: 'dev_sink',
+        attempts: 1,
+      });
+      expect(JSON.stringify(sent.envelope)).not.to.include('7KQ2');
+      const line = JSON.parse(readFileSync(file, 'utf8').trim()) as Record<string, string>;
+      expect(line).to.include({ to: 'dana@example.si', subject: 'Vaša aktivacijska koda za smsPASS' });
+      expect(line.text).to.include('7KQ2-M9XD-4HTR').and.include('A-7KQ2M9XD').and.include('2026-03-16');
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

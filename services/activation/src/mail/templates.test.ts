@@ -14,9 +14,16 @@ describe('mail/templates renderMail()', () => {
   });
 
   it('writes every template in Slovenian and English, differently', () => {
+    const params = {
+      token: TOKEN,
+      code: '7KQ2-M9XD-4HTR',
+      requestNumber: 'A-7KQ2M9XD',
+      expiresAt: '2026-03-01T10:00:00.000Z',
+      phoneHint: '+386 •• ••• •56',
+    };
     for (const t of MAIL_TEMPLATES) {
-      const sl = renderMail(t, 'sl', { token: TOKEN }, 'https://login.example.si');
-      const en = renderMail(t, 'en', { token: TOKEN }, 'https://login.example.si');
+      const sl = renderMail(t, 'sl', params, 'https://login.example.si');
+      const en = renderMail(t, 'en', params, 'https://login.example.si');
       expect(sl.subject, t).not.to.equal(en.subject);
       expect(sl.text.length, t).to.be.greaterThan(50);
     }
@@ -24,6 +31,19 @@ describe('mail/templates renderMail()', () => {
 
   it('refuses to render a link mail without its token', () => {
     expect(() => renderMail('password_reset', 'en', {}, 'https://login.example.si')).to.throw(/token/);
+  });
+
+  it('writes the activation code, its request number and its last day into the activation mail', () => {
+    const m = renderMail(
+      'activation_code',
+      'en',
+      { code: '7KQ2-M9XD-4HTR', requestNumber: 'A-7KQ2M9XD', expiresAt: '2026-03-01T10:00:00.000Z' },
+      'https://login.example.si',
+    );
+    expect(m.text).to.include('7KQ2-M9XD-4HTR').and.include('A-7KQ2M9XD').and.include('2026-03-01');
+    expect(() =>
+      renderMail('activation_code', 'en', { requestNumber: 'A-7KQ2M9XD' }, 'https://x.si'),
+    ).to.throw(/code/);
   });
 
   it('keeps links under a base path', () => {

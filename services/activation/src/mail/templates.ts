@@ -1,5 +1,6 @@
 import type { MailLanguage, MailTemplate } from '@idp/events';
 import type { z } from '@idp/config';
+import { activationCodeMail, expiryNoticeMail, phoneAddedMail } from '../domain/mail-text.js';
 
 export type Template = z.infer<typeof MailTemplate>;
 export type Language = z.infer<typeof MailLanguage>;
@@ -24,7 +25,25 @@ const SIGNATURE: Record<Language, string> = {
   en: '\n\n--\nsmsPASS · this message was sent automatically; please do not reply.',
 };
 
-type Texts = Record<Language, (link: string) => RenderedMail>;
+type Params = Readonly<Record<string, string>>;
+type Texts = Record<Language, (link: string, params: Params) => RenderedMail>;
+
+const need = (template: Template, params: Params, name: string): string => {
+  const v = params[name];
+  if (!v) throw new Error(`mail template ${template} needs ${name}`);
+  return v;
+};
+const activationCode = (lang: Language) => (_link: string, p: Params) =>
+  activationCodeMail({
+    code: need('activation_code', p, 'code'),
+    requestNumber: need('activation_code', p, 'requestNumber'),
+    expiresAt: new Date(need('activation_code', p, 'expiresAt')),
+    lang,
+  });
+const activationExpired = (lang: Language) => (_link: string, p: Params) =>
+  expiryNoticeMail({ requestNumber: need('activation_expired', p, 'requestNumber'), lang });
+const phoneAdded = (lang: Language) => (_link: string, p: Params) =>
+  phoneAddedMail({ phoneHint: need('phone_added', p, 'phoneHint'), lang });
 
 const TEXTS: Record<Template, Texts> = {
   email_confirmation: {
@@ -89,6 +108,9 @@ const TEXTS: Record<Template, Texts> = {
         'password from the login page at once and contact support.',
     }),
   },
+  activation_code: { sl: activationCode('sl'), en: activationCode('en') },
+  activation_expired: { sl: activationExpired('sl'), en: activationExpired('en') },
+  phone_added: { sl: phoneAdded('sl'), en: phoneAdded('en') },
 };
 
 /** The subject and plain-text body of one mail; links are built on `publicBaseUrl`. */
@@ -107,6 +129,6 @@ export function renderMail(
     url.searchParams.set('token', token);
     link = url.toString();
   }
-  const m = TEXTS[template][language](link);
+  const m = TEXTS[template][language](link, params);
   return { subject: m.subject, text: m.text + SIGNATURE[language] };
 }

@@ -10,7 +10,11 @@ import { loadConfig } from '@idp/config';
 import { createDatabase, migrate, sql, type Database } from '@idp/db';
 import {
   DomainError,
+  MAIL_SEAL_PURPOSE,
+  SealedMail,
   accountsRpc,
+  createSealer,
+  deriveKey,
   accountsSmsPassRpc,
   catalog,
   createRpcClient,
@@ -31,7 +35,7 @@ import { findInfrastructure, uniqueName } from '@idp/testing';
 import type { ActivationTables } from '../adapters/postgres/tables.js';
 import { ActivationConfig } from '../config.js';
 import { migrations } from '../migrations/index.js';
-import type { ActivationMailer, Clock } from '../ports.js';
+import type { Clock } from '../ports.js';
 import { buildActivation } from '../service.js';
 
 export const testLog: Logger = createLogger({
@@ -61,12 +65,12 @@ export interface FakeAccount {
 /** The SMS code the stand-in otp-sender accepts. */
 export const SMS_CODE = '123456';
 
+/** A mail job from the outbox, opened as the mail worker opens it. */
 export interface SentMail {
-  kind: 'activation_code' | 'expiry_notice';
-  accountId: string;
+  template: string;
   requestId: string;
   email: string;
-  code?: string;
+  params: Record<string, string>;
 }
 
 export interface ActivationUnderTest {
@@ -83,7 +87,8 @@ export interface ActivationUnderTest {
   /** What the stand-ins were asked. */
   otpIssued: { accountId: string; phone?: string; challengeId: string }[];
   activated: { accountId: string; requestId: string; phone: string }[];
-  mails: SentMail[];
+  /** The mail jobs enqueued so far, opened with the mail seal key (as the worker would). */
+  mails(): Promise<SentMail[]>;
   /** Makes the next `n` activate_smspass calls fail as if accounts were down. */
   failActivations(n: number): void;
   call<C extends RpcDef>(contract: C, request: RpcRequest<C>): Promise<RpcResponse<C>>;
@@ -186,30 +191,14 @@ export async function startActivation(o: { start?: Date } = {}): Promise<Activat
       ACTIVATION_REQUIRE_CRL: 'true',
       LETTERS_DIR: join(dir, 'letters'),
     });
-    const mails: SentMail[] = [];
-    const mailer: ActivationMailer = {
-      sendActivationCode: (m) => {
-        mails.push({
-          kind: 'activation_code',
-          accountId: m.accountId,
-          requestId: m.requestId,
-          email: m.email,
-          code: m.code,
-        });
-        return Promise.resolve();
-      },
-      sendExpiryNotice: (m) => {
-        mails.push({ kind: 'expiry_notice', accountId: m.accountId, requestId: m.requestId, email: m.email });
-        return Promise.resolve();
-      },
-    };
+    const mailSealer = createSealer(deriveKey(config.MAIL_SEAL_KEY!, MAIL_SEAL_PURPOSE));
     const clock = testClock(o.start ?? new Date());
     const activation = buildActivation({
       config,
       codeSecret: config.ACTIVATION_CODE_HMAC_KEY!,
       db: database.db,
       rpc,
-      mailer,
+      mailSealer,
       clock,
       producer: 'activation@test/int',
       catalog,
@@ -242,7 +231,24 @@ export async function startActivation(o: { start?: Date } = {}): Promise<Activat
       accounts,
       otpIssued,
       activated,
-      mails,
+      async mails() {
+        const rows = await database.db
+          .selectFrom('outbox')
+          .select('envelope')
+          .where('subject', '=', 'idp.work.mail.send.v1')
+          .orderBy('seq')
+          .execute();
+        return rows.map(({ envelope: e }) => {
+          const data = e.data as { mailId: string; template: string; sealed: string };
+          const opened = SealedMail.parse(JSON.parse(mailSealer.open(data.sealed, data.mailId)));
+          return {
+            template: data.template,
+            requestId: e.aggregate.id,
+            email: opened.to,
+            params: opened.params,
+          };
+        });
+      },
       failActivations: (n) => void (failing = n),
       call,
       async refusal(contract, request) {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { DomainError } from '@idp/events';
-import { enqueue, sql, type Kysely, type Selectable, type Transaction } from '@idp/db';
+import { enqueue, processOnce, sql, type Kysely, type Selectable, type Transaction } from '@idp/db';
 import {
   smsPassOf,
   type AccountLifecycle,
@@ -42,7 +42,7 @@ const accountColumns = (db: Db | Transaction<AccountsTables>) =>
 
 type AccountRow = {
   id: string;
-  email: string;
+  email: string | null;
   password_hash: string;
   given_name: string | null;
   family_name: string | null;
@@ -59,7 +59,8 @@ type AccountRow = {
 
 const toRecord = (r: AccountRow): AccountRecord => ({
   id: r.id,
-  email: r.email,
+  // Null only for an erased account, which nothing mails or logs in.
+  email: r.email ?? '',
   passwordHash: r.password_hash,
   givenName: r.given_name,
   familyName: r.family_name,
@@ -135,6 +136,16 @@ const toPersonKey = (r: Selectable<PersonKeysTable>): PersonKeyRow => ({
 });
 
 function transactionPort(trx: Transaction<AccountsTables>): AccountTransaction {
+  // Crypto-shredding: without the wrapped key the person's encrypted event fields can never be read again.
+  const destroyPersonKey = async (accountId: string, now: Date): Promise<boolean> => {
+    const r = await trx
+      .updateTable('person_keys')
+      .set({ wrapped_key: null, destroyed_at: now })
+      .where('account_id', '=', accountId)
+      .where('destroyed_at', 'is', null)
+      .executeTakeFirst();
+    return r.numUpdatedRows > 0n;
+  };
   return {
     async insertAccount(a, phone) {
       try {
@@ -216,6 +227,61 @@ function transactionPort(trx: Transaction<AccountsTables>): AccountTransaction {
         })
         .where('id', '=', accountId)
         .execute();
+    },
+    async eraseAccount(accountId, lifecycle, now) {
+      // Everything that hangs off the account and holds personal data goes; the row stays a tombstone.
+      for (const table of ['phones', 'contact_emails', 'permanent_addresses', 'account_tokens'] as const)
+        await trx.deleteFrom(table).where('account_id', '=', accountId).execute();
+      await trx
+        .updateTable('accounts')
+        .set({
+          email: null,
+          password_hash: '',
+          given_name: null,
+          family_name: null,
+          tax_number: null,
+          birth_date: null,
+          emso: null,
+          ...lifecycleColumns(lifecycle, now),
+          erased_at: now,
+          updated_at: now,
+        })
+        .where('id', '=', accountId)
+        .execute();
+      // The personal data in the log goes with the person's key, in the same transaction.
+      await destroyPersonKey(accountId, now);
+    },
+    async removePhone(accountId, e164) {
+      const row = await trx
+        .deleteFrom('phones')
+        .where('account_id', '=', accountId)
+        .where('e164', '=', e164)
+        .returning(['id', 'verified_at'])
+        .executeTakeFirst();
+      return row && { id: row.id, verified: row.verified_at !== null };
+    },
+    async lockPhones(accountId) {
+      const rows = await trx
+        .selectFrom('phones')
+        .select(['id', 'e164', 'verified_at'])
+        .where('account_id', '=', accountId)
+        .orderBy('created_at')
+        .forUpdate()
+        .execute();
+      return rows.map((r) => ({ id: r.id, e164: r.e164, verified: r.verified_at !== null }));
+    },
+    async bindPhone(accountId, e164, now) {
+      const row = await trx
+        .insertInto('phones')
+        .values({ id: randomUUID(), account_id: accountId, e164, verified_at: now, created_at: now })
+        .onConflict((oc) =>
+          oc
+            .columns(['account_id', 'e164'])
+            .doUpdateSet({ verified_at: sql<Date>`coalesce(phones.verified_at, excluded.verified_at)` }),
+        )
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      return row.id;
     },
     async deleteAccount(accountId) {
       await trx.deleteFrom('accounts').where('id', '=', accountId).execute();
@@ -388,16 +454,11 @@ function transactionPort(trx: Transaction<AccountsTables>): AccountTransaction {
         .execute();
     },
 
-    async destroyPersonKey(accountId, now) {
-      const r = await trx
-        .updateTable('person_keys')
-        .set({ wrapped_key: null, destroyed_at: now })
-        .where('account_id', '=', accountId)
-        .where('destroyed_at', 'is', null)
-        .executeTakeFirst();
-      return r.numUpdatedRows > 0n;
-    },
+    destroyPersonKey,
 
+    processOnce(consumer, messageId) {
+      return processOnce(trx, consumer, messageId);
+    },
     async findSmsPassActivation(requestId) {
       const row = await trx
         .selectFrom('smspass_activations')
@@ -407,7 +468,7 @@ function transactionPort(trx: Transaction<AccountsTables>): AccountTransaction {
       return row && { accountId: row.account_id };
     },
 
-    async activateSmsPass(o) {
+    async bindActivatedPhone(o) {
       const phone = await trx
         .insertInto('phones')
         .values({
@@ -424,11 +485,6 @@ function transactionPort(trx: Transaction<AccountsTables>): AccountTransaction {
         )
         .returning('id')
         .executeTakeFirstOrThrow();
-      await trx
-        .updateTable('accounts')
-        .set({ sms_pass: 'active', updated_at: o.now })
-        .where('id', '=', o.accountId)
-        .execute();
       await trx
         .insertInto('smspass_activations')
         .values({ request_id: o.requestId, account_id: o.accountId, phone_id: phone.id, activated_at: o.now })
@@ -496,6 +552,96 @@ export function createPostgresAccountStore(db: Db): AccountStore {
         phones: phones.map((p) => ({ e164: p.e164, verified: p.verified_at !== null })),
         termsVersion: row.terms_version,
         termsAcceptedAt: row.terms_accepted_at,
+      };
+    },
+    async exportPersonalData(id) {
+      const row = await db
+        .selectFrom('accounts')
+        .selectAll()
+        .select(birthDateColumn)
+        .where('id', '=', id)
+        .executeTakeFirst();
+      if (!row) return undefined;
+      const iso = (d: Date | null) => (d ? { v: d.toISOString() } : undefined);
+      const opt = <K extends string>(k: K, v: string | null | undefined) =>
+        (v === null || v === undefined ? {} : { [k]: v }) as Partial<Record<K, string>>;
+      const address = await db
+        .selectFrom('permanent_addresses')
+        .selectAll()
+        .where('account_id', '=', id)
+        .executeTakeFirst();
+      const emails = await db
+        .selectFrom('contact_emails')
+        .selectAll()
+        .where('account_id', '=', id)
+        .orderBy('created_at')
+        .execute();
+      const phones = await db
+        .selectFrom('phones')
+        .selectAll()
+        .where('account_id', '=', id)
+        .orderBy('created_at')
+        .execute();
+      const activations = await db
+        .selectFrom('smspass_activations')
+        .select(['request_id', 'activated_at'])
+        .where('account_id', '=', id)
+        .orderBy('activated_at')
+        .execute();
+      const lifecycle = {
+        state: row.state as AccountState,
+        suspendedFrom: row.suspended_from as LiveState | null,
+      };
+      return {
+        account: {
+          accountId: row.id,
+          state: lifecycle.state,
+          ...(lifecycle.suspendedFrom ? { suspendedFrom: lifecycle.suspendedFrom } : {}),
+          smsPass: smsPassOf(lifecycle),
+          email: row.email ?? '',
+          ...opt('emailConfirmedAt', iso(row.email_confirmed_at)?.v),
+          language: row.language,
+          createdAt: row.created_at.toISOString(),
+          updatedAt: row.updated_at.toISOString(),
+          ...opt('suspendedAt', iso(row.suspended_at)?.v),
+        },
+        personalData: {
+          ...opt('givenName', row.given_name),
+          ...opt('familyName', row.family_name),
+          ...opt('taxNumber', row.tax_number),
+          ...opt('emso', row.emso),
+          ...opt('birthDate', row.birth_date),
+        },
+        ...(address
+          ? {
+              address: {
+                street: address.street,
+                postalCode: address.postal_code,
+                city: address.city,
+                country: address.country,
+                updatedAt: address.updated_at.toISOString(),
+              },
+            }
+          : {}),
+        contactEmails: emails.map((e) => ({
+          email: e.email,
+          verified: e.verified_at !== null,
+          addedAt: e.created_at.toISOString(),
+          ...opt('verifiedAt', iso(e.verified_at)?.v),
+        })),
+        phones: phones.map((p) => ({
+          phone: p.e164,
+          verified: p.verified_at !== null,
+          addedAt: p.created_at.toISOString(),
+          ...opt('verifiedAt', iso(p.verified_at)?.v),
+        })),
+        ...(row.terms_version && row.terms_accepted_at
+          ? { terms: { version: row.terms_version, acceptedAt: row.terms_accepted_at.toISOString() } }
+          : {}),
+        smsPassActivations: activations.map((a) => ({
+          requestId: a.request_id,
+          activatedAt: a.activated_at.toISOString(),
+        })),
       };
     },
     async findIdByTaxNumber(taxNumber) {

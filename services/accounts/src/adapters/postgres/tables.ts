@@ -4,7 +4,8 @@ type Timestamp = ColumnType<Date, Date, Date>;
 
 export interface AccountsTable {
   id: string;
-  email: string;
+  /** Null only once erased (migration 0004). */
+  email: ColumnType<string | null, string, string | null>;
   password_hash: string;
   given_name: string | null;
   family_name: string | null;
@@ -22,6 +23,7 @@ export interface AccountsTable {
   terms_accepted_at: Date | null;
   email_confirmed_at: Date | null;
   language: ColumnType<'sl' | 'en', 'sl' | 'en' | undefined, 'sl' | 'en'>;
+  erased_at: ColumnType<Date | null, never, Date | null>;
 }
 
 export interface PermanentAddressesTable {

@@ -1,0 +1,136 @@
+import { expect } from 'chai';
+import { randomUUID } from 'node:crypto';
+import { accountsRpc, accountsSmsPassRpc } from '@idp/events';
+import { startAccounts, type AccountsUnderTest } from '../__fixtures__/harness.js';
+
+const PASSWORD = 'correct horse battery';
+
+describe('accounts user-page RPCs (real NATS + PostgreSQL)', function () {
+  this.timeout(60_000);
+  let acc: AccountsUnderTest;
+  beforeEach(async () => {
+    acc = await startAccounts();
+  });
+  afterEach(async () => {
+    await acc.close();
+  });
+
+  const activeAccount = async (email = 'ana@example.si') => {
+    const { accountId } = await acc.call(accountsRpc.createAccount, {
+      email,
+      password: PASSWORD,
+      givenName: 'Ana',
+      familyName: 'Novak',
+      taxNumber: '50223054',
+      birthDate: '1990-05-17',
+    });
+    await acc.call(accountsSmsPassRpc.activateSmsPass, {
+      accountId,
+      requestId: randomUUID(),
+      phone: '+38640123456',
+    });
+    return accountId;
+  };
+  const login = (email: string) =>
+    acc.call(accountsRpc.verifyPassword, { email, password: PASSWORD, clientAddress: '192.0.2.1' });
+
+  it('cancel_smspass: login no longer offers SMS; a second cancel is refused', async () => {
+    const accountId = await activeAccount();
+    expect((await login('ana@example.si')).smsPass).to.equal('active');
+    expect(await acc.call(accountsRpc.cancelSmsPass, { accountId })).to.deep.equal({
+      accountId,
+      smsPass: 'none',
+    });
+    const answer = await login('ana@example.si');
+    expect(answer.smsPass).to.equal('none');
+    expect(answer).not.to.have.property('phoneHint');
+    expect(await acc.refusal(accountsRpc.cancelSmsPass, { accountId })).to.include({
+      kind: 'precondition',
+      code: 'accounts.transition_not_allowed',
+    });
+    const cancelled = (await acc.outbox()).find((r) => r.subject === 'idp.account.smspass_cancelled.v1')!;
+    expect(cancelled.envelope.data).to.deep.equal({ accountId, from: 'smspass_active', by: 'self' });
+  });
+
+  it('remove_phone: unverified freely, never the last verified one while smsPASS is active', async () => {
+    const accountId = await activeAccount();
+    await acc.call(accountsRpc.updateContactData, { accountId, addPhones: ['+38651999888'] });
+    await acc.call(accountsRpc.removePhone, { accountId, phone: '+386 51 999 888' });
+    expect(await acc.refusal(accountsRpc.removePhone, { accountId, phone: '+38640123456' })).to.include({
+      kind: 'precondition',
+      code: 'accounts.last_verified_phone',
+    });
+    expect(await acc.refusal(accountsRpc.removePhone, { accountId, phone: '+38651999888' })).to.include({
+      kind: 'not_found',
+      code: 'accounts.phone_not_found',
+    });
+    await acc.call(accountsRpc.cancelSmsPass, { accountId });
+    await acc.call(accountsRpc.removePhone, { accountId, phone: '+38640123456' });
+    const removed = (await acc.outbox()).filter((r) => r.subject === 'idp.account.phone_removed.v1');
+    expect(removed.map((r) => (r.envelope.data as { verified: boolean }).verified)).to.deep.equal([
+      false,
+      true,
+    ]);
+    expect(JSON.stringify(removed)).not.to.include('999888').and.not.to.include('123456');
+  });
+
+  it('export_personal_data: the account, personal data, phones and activations as one document', async () => {
+    const accountId = await activeAccount();
+    const doc = await acc.call(accountsRpc.exportPersonalData, { accountId });
+    expect(doc.account).to.include({
+      accountId,
+      state: 'smspass_active',
+      smsPass: 'active',
+      email: 'ana@example.si',
+    });
+    expect(doc.personalData).to.deep.equal({
+      givenName: 'Ana',
+      familyName: 'Novak',
+      taxNumber: '50223054',
+      birthDate: '1990-05-17',
+    });
+    expect(doc.phones).to.have.length(1);
+    expect(doc.phones[0]).to.include({ phone: '+38640123456', verified: true });
+    expect(doc.smsPassActivations).to.have.length(1);
+    const exported = (await acc.outbox()).filter(
+      (r) => r.subject === 'idp.account.personal_data_exported.v1',
+    );
+    expect(exported.map((r) => r.envelope.data)).to.deep.equal([{ accountId }]);
+  });
+
+  it('delete_account: needs the password; erases personal data, frees e-mail and tax number, keeps a tombstone', async () => {
+    const accountId = await activeAccount();
+    expect(
+      await acc.refusal(accountsRpc.deleteAccount, { accountId, password: 'wrong password!!' }),
+    ).to.include({
+      kind: 'unauthenticated',
+      code: 'accounts.invalid_credentials',
+    });
+    const { erasedAt } = await acc.call(accountsRpc.deleteAccount, { accountId, password: PASSWORD });
+    const row = await acc.database.db
+      .selectFrom('accounts')
+      .selectAll()
+      .where('id', '=', accountId)
+      .executeTakeFirstOrThrow();
+    expect(row).to.include({ state: 'erased', email: null, given_name: null, tax_number: null, emso: null });
+    expect(row.erased_at!.toISOString()).to.equal(erasedAt);
+    expect(await acc.database.db.selectFrom('phones').selectAll().execute()).to.have.length(0);
+    // Crypto-shredding: the person's key (made when the account recorded its personal data) is gone.
+    const key = await acc.database.db
+      .selectFrom('person_keys')
+      .selectAll()
+      .where('account_id', '=', accountId)
+      .executeTakeFirstOrThrow();
+    expect(key.wrapped_key).to.equal(null);
+    expect(key.destroyed_at!.toISOString()).to.equal(erasedAt);
+    expect(await acc.refusal(accountsRpc.getAttributes, { accountId })).to.include({
+      code: 'accounts.not_found',
+    });
+    const erased = (await acc.outbox()).filter((r) => r.subject === 'idp.account.erased.v1');
+    expect(erased.map((r) => r.envelope.data)).to.deep.equal([
+      { accountId, from: 'smspass_active', by: 'self' },
+    ]);
+    // The address and tax number are free for a new account.
+    await activeAccount('ana@example.si');
+  });
+});
