@@ -53,6 +53,13 @@ describe('format', () => {
     const s = summarize(env);
     expect(s).to.equal('changes=family_name:[encrypted],address:[encrypted] note=[encrypted]');
     expect(tableRow(event({ envelope: env, subject }))).to.include('family_name:[encrypted]');
+    // Once accounts reports the person's key destroyed, the same values show as erased.
+    expect(summarize(env, new Set(['k1']))).to.equal(
+      'changes=family_name:[erased],address:[erased] note=[erased]',
+    );
+    expect(tableRow(event({ envelope: env, subject }), new Set(['other']))).to.include(
+      'family_name:[encrypted]',
+    );
   });
 
   it('summarizes scalar and list fields, leaves nested objects out and keeps to one short line', () => {

@@ -10,30 +10,39 @@ const short = (s: string, max: number) => (s.length > max ? `${s.slice(0, max - 
 
 /** What a display shows for a personal-data value: only accounts can open it, for an auditor who asks. */
 export const ENCRYPTED_PLACEHOLDER = '[encrypted]';
+/** A personal-data value whose person's key was destroyed (the account was erased): gone for good. */
+export const ERASED_PLACEHOLDER = '[erased]';
+
+/** Key ids of destroyed person keys, as accounts reports them (`idp.rpc.accounts.person_key_status.v1`). */
+export type ErasedKeys = ReadonlySet<string>;
+
+const sealed = (v: { kid: string }, erased?: ErasedKeys) =>
+  erased?.has(v.kid) ? ERASED_PLACEHOLDER : ENCRYPTED_PLACEHOLDER;
 
 /** A list item: an encrypted value, a `{ field, value }` change naming what it holds, or a scalar. */
-function itemText(v: unknown): string {
-  if (isEncryptedField(v)) return ENCRYPTED_PLACEHOLDER;
+function itemText(v: unknown, erased?: ErasedKeys): string {
+  if (isEncryptedField(v)) return sealed(v, erased);
   const entry = v as { field?: unknown; value?: unknown } | null;
   if (entry && typeof entry === 'object' && typeof entry.field === 'string')
-    return `${entry.field}:${isEncryptedField(entry.value) ? ENCRYPTED_PLACEHOLDER : String(entry.value)}`;
+    return `${entry.field}:${isEncryptedField(entry.value) ? sealed(entry.value, erased) : String(entry.value)}`;
   return String(v);
 }
 
 /**
  * A one-line digest of `data`: scalar fields as `key=value`, lists joined with commas, nested
- * objects left out, encrypted personal data as `[encrypted]`. Ids already shown in their own
+ * objects left out, encrypted personal data as `[encrypted]` (`[erased]` once its key is destroyed). Ids already shown in their own
  * columns are left out too.
  */
-export function summarize(env: Envelope): string {
+export function summarize(env: Envelope, erased?: ErasedKeys): string {
   const d = env.data;
   if (d === null || typeof d !== 'object') return d === undefined ? '' : short(String(d), SUMMARY_MAX);
   const parts: string[] = [];
   for (const [k, v] of Object.entries(d as Record<string, unknown>)) {
     if (k === 'accountId' && v === env.aggregate.id) continue;
     if (v === undefined || v === null) continue;
-    if (isEncryptedField(v)) parts.push(`${k}=${ENCRYPTED_PLACEHOLDER}`);
-    else if (Array.isArray(v)) parts.push(`${k}=${short(v.map(itemText).join(','), VALUE_MAX)}`);
+    if (isEncryptedField(v)) parts.push(`${k}=${sealed(v, erased)}`);
+    else if (Array.isArray(v))
+      parts.push(`${k}=${short(v.map((x) => itemText(x, erased)).join(','), VALUE_MAX)}`);
     else if (typeof v !== 'object') parts.push(`${k}=${short(String(v), VALUE_MAX)}`);
   }
   return short(parts.join(' '), SUMMARY_MAX);
@@ -67,7 +76,7 @@ export function tableTime(iso: string): string {
 export const tableHeader = (): string => row(COLUMNS.map((c) => c.title));
 
 /** One aligned table row; an event without a readable envelope shows the stored time and `(unreadable)`. */
-export function tableRow(e: ReplayedEvent): string {
+export function tableRow(e: ReplayedEvent, erased?: ErasedKeys): string {
   const env = e.envelope;
   if (!env) return row([String(e.seq), tableTime(e.time.toISOString()), e.subject, '(unreadable)', '', '']);
   return row([
@@ -76,7 +85,7 @@ export function tableRow(e: ReplayedEvent): string {
     env.subject,
     `${env.aggregate.type}:${env.aggregate.id}`,
     env.correlationId,
-    (e.problem ? `[${e.problem.kind}] ` : '') + summarize(env),
+    (e.problem ? `[${e.problem.kind}] ` : '') + summarize(env, erased),
   ]);
 }
 

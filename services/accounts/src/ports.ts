@@ -118,6 +118,8 @@ export interface PersonKeyRow {
 export interface AccountStore {
   /** The person key row of an account (live or destroyed), if one was ever made. */
   findPersonKey(accountId: string): Promise<PersonKeyRow | undefined>;
+  /** Of these key ids, the destroyed ones with when they were destroyed. */
+  destroyedPersonKeys(keyIds: readonly string[]): Promise<{ keyId: string; destroyedAt: Date }[]>;
   findByEmail(email: string): Promise<AccountRecord | undefined>;
   findById(id: string): Promise<AccountRecord | undefined>;
   /** The account with its address, contact e-mails, phones and terms acceptance. */

@@ -21,7 +21,14 @@ import {
   type StatsPeriod,
 } from '@idp/audit';
 import { JetStreamApiCodes } from '@nats-io/jetstream';
-import { EVENTS_STREAM, isApiError, type NatsConnection } from '@idp/events';
+import {
+  EVENTS_STREAM,
+  accountsRpc,
+  encryptedFields,
+  isApiError,
+  type Envelope,
+  type NatsConnection,
+} from '@idp/events';
 import type { CliContext } from '../context.js';
 import { CliError, EXIT } from '../errors.js';
 import { registerAuditDiscloseCommands } from './audit-disclose.js';
@@ -142,6 +149,7 @@ export async function auditReplay(o: ReplayCliOptions, ctx: CliContext): Promise
   const format = formatOf(o, ctx);
   const nc = await connection(ctx);
   const misfits = misfitReporter(ctx, o.allowInvalid);
+  const keys = erasedKeyLookup(ctx);
   let delivered = 0;
   let lastSeq = 0;
   const interrupted = await interruptible(ctx, async (signal) => {
@@ -151,7 +159,8 @@ export async function auditReplay(o: ReplayCliOptions, ctx: CliContext): Promise
         delivered++;
         lastSeq = e.seq;
         misfits.see(e);
-        ctx.out(format === 'table' ? tableRow(e) : jsonLine(e));
+        if (format === 'table' && e.envelope) await keys.learn(e.envelope);
+        ctx.out(format === 'table' ? tableRow(e, keys.erased) : jsonLine(e));
       }
     } catch (err) {
       throw streamError(err, o.stream, ctx);
@@ -217,6 +226,36 @@ const formatOption = () =>
     'json (one object per line) or table; default table on a terminal, json otherwise',
   ).choices(['json', 'table']);
 const collect = (v: string, prev: string[]) => [...prev, v];
+
+/**
+ * Which person data keys are destroyed, asked of accounts once per key as the table meets them, so an
+ * erased person's fields show as `[erased]`. Without accounts the table still prints, with `[encrypted]`.
+ */
+function erasedKeyLookup(ctx: CliContext) {
+  const erased = new Set<string>();
+  const asked = new Set<string>();
+  let unavailable = false;
+  return {
+    erased: erased as ReadonlySet<string>,
+    async learn(env: Envelope): Promise<void> {
+      if (unavailable) return;
+      const fresh = [...new Set(encryptedFields(env.data).map((f) => f.value.kid))].filter(
+        (k) => !asked.has(k),
+      );
+      if (fresh.length === 0) return;
+      fresh.forEach((k) => asked.add(k));
+      try {
+        const { destroyed } = await ctx.call(accountsRpc.personKeyStatus, { keyIds: fresh });
+        for (const k of destroyed) erased.add(k.keyId);
+      } catch (err) {
+        unavailable = true;
+        ctx.err(
+          `note: accounts did not say which person keys are destroyed (${err instanceof Error ? err.message : String(err)}); personal data shows as [encrypted]`,
+        );
+      }
+    },
+  };
+}
 
 export function registerAuditCommands(program: Command, ctx: CliContext): void {
   const audit = program

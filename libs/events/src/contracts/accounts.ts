@@ -241,6 +241,15 @@ export const accountsRpc = {
     z.object({ accountId: AccountId }),
     'Changes the permanent address, contact e-mails, unverified phones or mail language.',
   ),
+  personKeyStatus: defineRpc(
+    'idp.rpc.accounts.person_key_status.v1',
+    z.object({ keyIds: z.array(z.string().min(1).max(64)).min(1).max(500) }),
+    z.object({
+      /** The keys among those asked for that were destroyed (their person's account was erased). */
+      destroyed: z.array(z.object({ keyId: z.string(), destroyedAt: z.string().datetime() })),
+    }),
+    'Which person data keys are destroyed, so a replay shows their encrypted fields as erased (key ids only; no personal data).',
+  ),
   disclosePersonalData: defineRpc(
     'idp.rpc.accounts.disclose_personal_data.v1',
     z.object({

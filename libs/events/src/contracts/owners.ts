@@ -84,6 +84,7 @@ export const SUBJECT_OWNERS: Readonly<Record<string, Owners>> = {
   'idp.rpc.accounts.get_personal_data.v1': rpc('accounts', ['idp-gateway']),
   'idp.rpc.accounts.update_contact_data.v1': rpc('accounts', ['idp-gateway']),
   'idp.rpc.accounts.disclose_personal_data.v1': rpc('accounts', ['cli']),
+  'idp.rpc.accounts.person_key_status.v1': rpc('accounts', ['cli']),
   'idp.rpc.accounts.add_phone.v1': rpc('accounts', ['idp-gateway']),
   'idp.rpc.accounts.remove_phone.v1': rpc('accounts', ['idp-gateway']),
   'idp.rpc.accounts.cancel_smspass.v1': rpc('accounts', ['idp-gateway']),

@@ -296,6 +296,11 @@ describe('accounts personal data in events: encrypted, disclosed to auditors, er
     expect((await disclosureEvents()).map((e) => (e.data as { refusal?: string }).refusal)).to.deep.equal([
       'erased',
     ]);
+    // What a replay asks to show the person's fields as [erased]: their key id is reported destroyed.
+    const kid = row.key_id;
+    expect(
+      await acc.call(accountsRpc.personKeyStatus, { keyIds: [kid, '00000000-0000-4000-8000-000000000000'] }),
+    ).to.deep.equal({ destroyed: [{ keyId: kid, destroyedAt: destroyedAt.toISOString() }] });
     await relay();
 
     const after = await jsm.streams.getMessage(stream, { seq: before!.seq });

@@ -5,6 +5,7 @@ import { confirmEmail } from './confirm-email.js';
 import { activateSmsPass } from './activate-smspass.js';
 import { createAccount } from './create-account.js';
 import { disclosePersonalData } from './disclose-personal-data.js';
+import { personKeyStatus } from './person-key-status.js';
 import { getPersonalData, updateContactData } from './personal-data.js';
 import { requestPasswordReset, resetPassword } from './password-reset.js';
 import { register } from './register.js';
@@ -30,6 +31,7 @@ export const accountsHandlers = (d: Deps): RpcHandler[] => [
   findByTaxNumber(d),
   activateSmsPass(d),
   disclosePersonalData(d),
+  personKeyStatus(d),
   cancelSmsPass(d),
   removePhone(d),
   exportPersonalData(d),

@@ -505,6 +505,16 @@ export function createPostgresAccountStore(db: Db): AccountStore {
       return row && toPersonKey(row);
     },
 
+    async destroyedPersonKeys(keyIds) {
+      const rows = await db
+        .selectFrom('person_keys')
+        .select(['key_id', 'destroyed_at'])
+        .where('key_id', 'in', [...keyIds])
+        .where('destroyed_at', 'is not', null)
+        .execute();
+      return rows.map((r) => ({ keyId: r.key_id, destroyedAt: r.destroyed_at! }));
+    },
+
     async findByEmail(email) {
       const row = await accountColumns(db).where('email', '=', email).executeTakeFirst();
       return row && toRecord(row);
