@@ -68,6 +68,11 @@ export class Browser {
     }
   }
 
+  /** The Cookie header this browser would send to `url` (for a request made outside `go`). */
+  cookiesFor(url: string): string | undefined {
+    return this.cookieHeader(new URL(url));
+  }
+
   cookie(host: string, name: string): string | undefined {
     return this.jar.get(host)?.get(name);
   }
