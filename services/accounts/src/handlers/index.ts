@@ -11,7 +11,7 @@ import { register } from './register.js';
 import { findByTaxNumber } from './find-by-tax-number.js';
 import { getAttributes } from './get-attributes.js';
 import { getOtpDestination } from './get-otp-destination.js';
-import { cancelSmsPass, deleteAccount, exportPersonalData, removePhone } from './user-pages.js';
+import { addPhone, cancelSmsPass, deleteAccount, exportPersonalData, removePhone } from './user-pages.js';
 import { verifyPassword } from './verify-password.js';
 
 /** Every RPC this service answers. */
@@ -30,6 +30,7 @@ export const accountsHandlers = (d: Deps): RpcHandler[] => [
   findByTaxNumber(d),
   activateSmsPass(d),
   disclosePersonalData(d),
+  addPhone(d),
   cancelSmsPass(d),
   removePhone(d),
   exportPersonalData(d),
