@@ -38,6 +38,7 @@ import type { FlowDeps } from '../../flow/deps.js';
 import type { SigningIdentity } from '../../saml/keys.js';
 import { SessionStore } from '../../session/store.js';
 import { STATIC_DIR } from '../../web/views.js';
+import { mountAccountDataRoutes } from '../account-data-routes.js';
 import { mountAccountRoutes } from '../account-routes.js';
 import { mountLoginRoutes } from '../login-routes.js';
 import { mountRegistrationRoutes } from '../registration-routes.js';
@@ -321,6 +322,7 @@ export async function startPages(o: { header?: string; trustProxy?: boolean } = 
         termsVersion: TERMS,
       });
       mountAccountRoutes(app, deps);
+      mountAccountDataRoutes(app, deps);
       mountSmsPassRoutes(app, deps, {
         publicUrl: 'https://idp.test',
         header: a.header,
