@@ -172,7 +172,12 @@ describe('accounts user-page RPCs (real NATS + PostgreSQL)', function () {
 
     it('binds a proven phone as verified, records phone_added and mails the account address a masked number', async () => {
       const accountId = await activeAccount();
-      const challengeId = challenge({ state: 'verified', accountId, purpose: 'bind_phone', phone: '+38631555777' });
+      const challengeId = challenge({
+        state: 'verified',
+        accountId,
+        purpose: 'bind_phone',
+        phone: '+38631555777',
+      });
       expect(
         await acc.call(accountsRpc.addPhone, { accountId, phone: '+386 31 555 777', challengeId }),
       ).to.deep.equal({ accountId });

@@ -98,7 +98,10 @@ describe('idp-gateway account data pages: phones, cancelling smsPASS, export, er
     b.cookies.set('idp_session', s.id);
     const page = await b.get('/account/phones');
     expect(page.status).to.equal(200);
-    const add = await b.post('/account/phones/add', { csrf: hidden(page.html, 'csrf'), phone: '+38631555777' });
+    const add = await b.post('/account/phones/add', {
+      csrf: hidden(page.html, 'csrf'),
+      phone: '+38631555777',
+    });
     expect(add.status).to.equal(303);
     expect(add.location).to.equal('/login');
     expect(t.calls('otpIssue')).to.have.length(0);

@@ -74,7 +74,12 @@ export function mountAccountDataRoutes(app: Express, d: FlowDeps): void {
       async (req, _res, ctx) => {
         const phone = normalisePhone(field(req, 'phone', 30));
         if (!E164.test(phone))
-          return phonesPage(req, ctx, { errors: { phone: t(ctx.lang, 'errInvalidPhone') }, v: { phone } }, 400);
+          return phonesPage(
+            req,
+            ctx,
+            { errors: { phone: t(ctx.lang, 'errInvalidPhone') }, v: { phone } },
+            400,
+          );
         let challenge;
         try {
           challenge = await d.rpc.call(
@@ -91,7 +96,11 @@ export function mountAccountDataRoutes(app: Express, d: FlowDeps): void {
           const e = formErrors(err, ctx.lang);
           return phonesPage(req, ctx, { errors: e.errors, v: { phone } }, e.status);
         }
-        codePage(ctx, { challengeId: challenge.challengeId, phone, destinationHint: challenge.destinationHint });
+        codePage(ctx, {
+          challengeId: challenge.challengeId,
+          phone,
+          destinationHint: challenge.destinationHint,
+        });
       },
       { freshLoginMs: PHONE_FRESH_LOGIN_MS },
     ),
@@ -168,7 +177,11 @@ export function mountAccountDataRoutes(app: Express, d: FlowDeps): void {
         );
       } catch (err) {
         const e = formErrors(err, lang);
-        return render('smspass-deactivate', { title: t(lang, 'deactivateTitle'), errors: e.errors }, e.status);
+        return render(
+          'smspass-deactivate',
+          { title: t(lang, 'deactivateTitle'), errors: e.errors },
+          e.status,
+        );
       }
       res.redirect(303, '/account?saved=smspassCancelled');
     }),
@@ -188,7 +201,10 @@ export function mountAccountDataRoutes(app: Express, d: FlowDeps): void {
         .status(200)
         .type('application/json')
         .set('cache-control', 'no-store')
-        .set('content-disposition', `attachment; filename="personal-data-${doc.exportedAt.slice(0, 10)}.json"`)
+        .set(
+          'content-disposition',
+          `attachment; filename="personal-data-${doc.exportedAt.slice(0, 10)}.json"`,
+        )
         .send(JSON.stringify(doc, null, 2));
     }),
   );
