@@ -1,4 +1,4 @@
-import { accountsRpc, isDomainError, otpRpc } from '@idp/events';
+import { accountsRpc, otpRpc } from '@idp/events';
 import type { Express, Request, Response } from '@idp/web';
 import type { FlowDeps } from '../flow/deps.js';
 import { LOCAL_SERVICE_NAME } from '../flow/login-flow.js';
@@ -239,7 +239,6 @@ export function mountAccountDataRoutes(app: Express, d: FlowDeps): void {
           { correlationId: req.correlationId },
         );
       } catch (err) {
-        if (!isDomainError(err)) throw err;
         const e = formErrors(err, lang);
         return render('delete-account', { title: t(lang, 'deleteTitle'), errors: e.errors }, e.status);
       }
