@@ -1,6 +1,6 @@
 import { developmentSecret, loadConfig, redactConfig } from '@idp/config';
 import { openServiceDatabase } from '@idp/db';
-import { MAIL_SEAL_PURPOSE, createSealer, deriveKey } from '@idp/events';
+import { MAIL_SEAL_PURPOSE, createSealer, deriveKey, otpRpc } from '@idp/events';
 import { runMain } from '@idp/observability';
 import { packageVersion, startRuntime } from '@idp/runtime';
 import { readAuditorRoster, rosterFileDirectory } from './adapters/auditors/roster-file.js';
@@ -62,6 +62,7 @@ runMain(async () => {
       mail: sealedMailQueue({ sealer: createSealer(deriveKey(mailSealKey, MAIL_SEAL_PURPOSE)), event }),
       personKeys: createPersonKeyWrapper(masterKey),
       auditors: rosterFileDirectory(config.AUDITORS_FILE),
+      otp: { status: (request, ctx) => rt.rpc.call(otpRpc.status, request, ctx) },
       registration: {
         termsVersion: config.TERMS_VERSION,
         emailConfirmationTtlMs: config.EMAIL_CONFIRMATION_TTL_SECONDS * 1000,

@@ -1,6 +1,8 @@
 import type {
   AuditorEntry,
+  RpcRequest,
   RpcResponse,
+  otpRpc,
   accountsRpc,
   Envelope,
   MessageDef,
@@ -256,6 +258,16 @@ export interface Deps {
   personKeys: PersonKeyWrapper;
   /** The auditors who may ask for a disclosure. */
   auditors: AuditorDirectory;
+  /** otp-sender's challenges, asked whether an SMS code proved a phone (add_phone). */
+  otp: OtpChallenges;
+}
+
+/** otp-sender's `idp.rpc.otp.status.v1`, as accounts uses it. */
+export interface OtpChallenges {
+  status(
+    request: RpcRequest<typeof otpRpc.status>,
+    ctx: MessageContext,
+  ): Promise<RpcResponse<typeof otpRpc.status>>;
 }
 
 /** The auditor roster (`AUDITORS_FILE`). */

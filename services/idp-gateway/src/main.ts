@@ -21,6 +21,7 @@ import { devMailRoute } from './http/dev-mail.js';
 import { devSmsRoute } from './http/dev-sms.js';
 import { mountSloRoutes } from './http/slo-routes.js';
 import { mountRegistrationRoutes } from './http/registration-routes.js';
+import { mountAccountDataRoutes } from './http/account-data-routes.js';
 import { mountAccountRoutes } from './http/account-routes.js';
 import { certificateRoute, mountSmsPassRoutes, type SmsPassPageOptions } from './http/smspass-routes.js';
 import { listenMtls } from './http/client-certificate.js';
@@ -107,6 +108,7 @@ runMain(async () => {
     termsUrl: config.TERMS_URL,
   });
   mountAccountRoutes(app, deps);
+  mountAccountDataRoutes(app, deps);
   if (config.TRUSTED_CLIENT_CERT_HEADER && !config.TRUST_PROXY) {
     rt.log.warn('TRUSTED_CLIENT_CERT_HEADER is ignored: it is believed only with TRUST_PROXY');
   }

@@ -199,6 +199,39 @@ describe('otp-sender over NATS, Redis and the SMS work queue', function () {
       expect(await call(otpRpc.verify, { challengeId: view.challengeId, code })).to.include({ accountId });
     });
 
+    it('tells in status whose and what for a challenge is, and whether it proves a given number', async () => {
+      const accountId = randomUUID();
+      const { challengeId } = await call(otpRpc.issue, {
+        accountId,
+        serviceName: 'SI-PASS',
+        purpose: 'bind_phone',
+        phone: '+38631777666',
+      });
+      const plain = await call(otpRpc.status, { challengeId });
+      expect(plain).to.include({ accountId, purpose: 'bind_phone' });
+      expect(plain).to.not.have.property('phoneMatches');
+      expect(await call(otpRpc.status, { challengeId, phone: '+38631777666' })).to.include({
+        phoneMatches: true,
+      });
+      expect(await call(otpRpc.status, { challengeId, phone: '+38631777667' })).to.include({
+        phoneMatches: false,
+      });
+      const { code } = await h.smsTo('+38631777666');
+      await call(otpRpc.verify, { challengeId, code });
+      expect(await call(otpRpc.status, { challengeId, phone: '+38631777666' })).to.include({
+        state: 'verified',
+        accountId,
+        purpose: 'bind_phone',
+        phoneMatches: true,
+      });
+    });
+
+    it('reports purpose login for a login challenge', async () => {
+      const { accountId } = citizen();
+      const { challengeId } = await issue(accountId);
+      expect(await call(otpRpc.status, { challengeId })).to.include({ accountId, purpose: 'login' });
+    });
+
     it('passes on the accounts service error for an unknown account', async () => {
       expect((await failure(issue(randomUUID()))).code).to.equal('accounts.not_found');
     });

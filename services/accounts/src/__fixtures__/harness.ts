@@ -9,6 +9,7 @@ import {
   deriveKey,
   catalog,
   createRpcClient,
+  otpRpc,
   serveRpc,
   type AuditorEntry,
   type Envelope,
@@ -75,6 +76,11 @@ export interface AccountsUnderTest {
   outbox(): Promise<OutboxRow[]>;
   /** Opens the mail jobs in the outbox, as the activation service's worker would. */
   mails(): Promise<{ template: string; language: string; to: string; params: Record<string, string> }[]>;
+  /**
+   * Serves stand-ins for the services accounts calls (otp-sender) on this run's subjects, on the
+   * test's NATS connection; stopped with close().
+   */
+  standIn(handlers: RpcHandler[]): void;
   close(): Promise<void>;
 }
 
@@ -109,7 +115,9 @@ export async function startAccounts(
   });
   let nc: NatsConnection | undefined;
   let server: RpcServer | undefined;
+  const standIns: RpcServer[] = [];
   const close = async () => {
+    for (const s of standIns) await s.stop();
     await server?.stop();
     await nc?.drain();
     await sql`DROP SCHEMA IF EXISTS ${sql.id(schema)} CASCADE`.execute(database.db);
@@ -125,6 +133,7 @@ export async function startAccounts(
     const store = createPostgresAccountStore(database.db);
     const event = eventFactory({ producer: 'accounts@test/int', catalog, clock });
     const sealer: Sealer = createSealer(deriveKey(TEST_MAIL_SEAL_KEY, MAIL_SEAL_PURPOSE));
+    const client = createRpcClient(nc, { defaultTimeoutMs: 10_000 });
     const handlers = accountsHandlers({
       store,
       clock,
@@ -142,9 +151,10 @@ export async function startAccounts(
         account: { maxFailures: 5, windowMs: 900_000, lockMs: 900_000 },
         address: { maxFailures: 20, windowMs: 900_000, lockMs: 900_000 },
       },
+      otp: { status: (request, ctx) => client.call(isolate(otpRpc.status), request, ctx) },
     }).map((h): RpcHandler => ({ ...h, contract: isolate(h.contract) }));
     server = serveRpc(nc, handlers, { service: 'accounts', log: testLog, registry: new Registry() });
-    const client = createRpcClient(nc, { defaultTimeoutMs: 10_000 });
+    const conn = nc;
     const call = <C extends RpcDef>(contract: C, request: RpcRequest<C>) =>
       client.call(isolate(contract), request, { correlationId: randomUUID() });
 
@@ -186,6 +196,15 @@ export async function startAccounts(
           };
           return { template: job.template, language: job.language, ...opened };
         });
+      },
+      standIn(stand: RpcHandler[]) {
+        standIns.push(
+          serveRpc(
+            conn,
+            stand.map((h) => ({ ...h, contract: isolate(h.contract) })),
+            { service: 'stand-in', log: testLog, registry: new Registry() },
+          ),
+        );
       },
       close,
     };

@@ -12,7 +12,7 @@ import { register } from './register.js';
 import { findByTaxNumber } from './find-by-tax-number.js';
 import { getAttributes } from './get-attributes.js';
 import { getOtpDestination } from './get-otp-destination.js';
-import { cancelSmsPass, deleteAccount, exportPersonalData, removePhone } from './user-pages.js';
+import { addPhone, cancelSmsPass, deleteAccount, exportPersonalData, removePhone } from './user-pages.js';
 import { verifyPassword } from './verify-password.js';
 
 /** Every RPC this service answers. */
@@ -32,6 +32,7 @@ export const accountsHandlers = (d: Deps): RpcHandler[] => [
   activateSmsPass(d),
   disclosePersonalData(d),
   personKeyStatus(d),
+  addPhone(d),
   cancelSmsPass(d),
   removePhone(d),
   exportPersonalData(d),

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { randomUUID } from 'node:crypto';
-import { accountsRpc, accountsSmsPassRpc } from '@idp/events';
+import { DomainError, accountsRpc, accountsSmsPassRpc, otpRpc, rpcHandler } from '@idp/events';
 import { startAccounts, type AccountsUnderTest } from '../__fixtures__/harness.js';
 
 const PASSWORD = 'correct horse battery';
@@ -132,5 +132,91 @@ describe('accounts user-page RPCs (real NATS + PostgreSQL)', function () {
     ]);
     // The address and tax number are free for a new account.
     await activeAccount('ana@example.si');
+  });
+  describe('add_phone (otp-sender asked over NATS, a stand-in answering)', () => {
+    interface Challenge {
+      state: 'pending' | 'verified';
+      accountId: string;
+      purpose: 'login' | 'bind_phone';
+      phone: string;
+    }
+    const challenges = new Map<string, Challenge>();
+    const asked: { challengeId: string; phone?: string }[] = [];
+    beforeEach(() => {
+      challenges.clear();
+      asked.length = 0;
+      acc.standIn([
+        rpcHandler(otpRpc.status, async (req) => {
+          asked.push(req);
+          const ch = challenges.get(req.challengeId);
+          if (!ch) throw new DomainError('not_found', 'otp.challenge_not_found');
+          return {
+            challengeId: req.challengeId,
+            expiresAt: '2026-03-01T10:05:00.000Z',
+            destinationHint: '+386 •• ••• •• 77',
+            resendsLeft: 3,
+            delivery: 'sent' as const,
+            state: ch.state,
+            accountId: ch.accountId,
+            purpose: ch.purpose,
+            ...(req.phone ? { phoneMatches: req.phone === ch.phone } : {}),
+          };
+        }),
+      ]);
+    });
+    const challenge = (c: Challenge) => {
+      const id = randomUUID();
+      challenges.set(id, c);
+      return id;
+    };
+
+    it('binds a proven phone as verified, records phone_added and mails the account address a masked number', async () => {
+      const accountId = await activeAccount();
+      const challengeId = challenge({
+        state: 'verified',
+        accountId,
+        purpose: 'bind_phone',
+        phone: '+38631555777',
+      });
+      expect(
+        await acc.call(accountsRpc.addPhone, { accountId, phone: '+386 31 555 777', challengeId }),
+      ).to.deep.equal({ accountId });
+      expect(asked).to.deep.equal([{ challengeId, phone: '+38631555777' }]);
+      const doc = await acc.call(accountsRpc.exportPersonalData, { accountId });
+      expect(doc.phones.find((p) => p.phone === '+38631555777')).to.include({ verified: true });
+      const added = (await acc.outbox()).filter((r) => r.subject === 'idp.account.phone_added.v1');
+      expect(added).to.have.length(1);
+      expect(added[0]!.envelope.data).to.include({ accountId, challengeId });
+      expect(JSON.stringify(added)).not.to.include('555777');
+      const mail = (await acc.mails()).filter((m) => m.template === 'phone_added');
+      expect(mail).to.have.length(1);
+      expect(mail[0]).to.deep.include({ to: 'ana@example.si', language: 'sl' });
+      expect(mail[0]!.params.phoneHint).to.match(/^\+386\D+77$/);
+      // The new phone is verified: with it the old one is no longer the last and may go.
+      await acc.call(accountsRpc.removePhone, { accountId, phone: '+38640123456' });
+    });
+
+    it('refuses with accounts.phone_not_proven: unknown, pending, another account, another purpose, another phone', async () => {
+      const accountId = await activeAccount();
+      const phone = '+38631555777';
+      const cases = [
+        randomUUID(),
+        challenge({ state: 'pending', accountId, purpose: 'bind_phone', phone }),
+        challenge({ state: 'verified', accountId: randomUUID(), purpose: 'bind_phone', phone }),
+        challenge({ state: 'verified', accountId, purpose: 'login', phone }),
+        challenge({ state: 'verified', accountId, purpose: 'bind_phone', phone: '+38631555778' }),
+      ];
+      for (const challengeId of cases) {
+        expect(await acc.refusal(accountsRpc.addPhone, { accountId, phone, challengeId })).to.include({
+          kind: 'precondition',
+          code: 'accounts.phone_not_proven',
+        });
+      }
+      const doc = await acc.call(accountsRpc.exportPersonalData, { accountId });
+      expect(doc.phones.map((p) => p.phone)).to.deep.equal(['+38640123456']);
+      const outbox = await acc.outbox();
+      expect(outbox.filter((r) => r.subject === 'idp.account.phone_added.v1')).to.have.length(0);
+      expect((await acc.mails()).filter((m) => m.template === 'phone_added')).to.have.length(0);
+    });
   });
 });

@@ -1,14 +1,15 @@
 import {
   AccountPersonalDataExportedV1,
+  AccountPhoneAddedV1,
   AccountPhoneRemovedV1,
   DomainError,
   accountsRpc,
   rpcHandler,
   type RpcHandler,
 } from '@idp/events';
-import { smsPassOf, transition } from '../domain/account-state.js';
+import { may, smsPassOf, transition } from '../domain/account-state.js';
 import { normalizePassword } from '../domain/password.js';
-import { parseMobilePhone } from '../domain/phone.js';
+import { maskPhone, parseMobilePhone } from '../domain/phone.js';
 import type { Deps } from '../ports.js';
 import { accountAggregate } from './events.js';
 import { accountNotFound } from './get-attributes.js';
@@ -115,4 +116,64 @@ export const exportPersonalData = (d: Deps): RpcHandler<typeof accountsRpc.expor
       ]),
     );
     return { exportedAt: now.toISOString(), ...exported };
+  });
+
+/**
+ * Serves `idp.rpc.accounts.add_phone.v1`. accounts asks otp-sender itself whether the challenge
+ * proved this number for this account, so a gateway bug cannot bind an unproven phone.
+ */
+export const addPhone = (d: Deps): RpcHandler<typeof accountsRpc.addPhone> =>
+  rpcHandler(accountsRpc.addPhone, async (req, ctx) => {
+    const e164 = parseMobilePhone(req.phone);
+    const notProven = () =>
+      new DomainError('precondition', 'accounts.phone_not_proven', {
+        message: 'the challenge does not prove this phone for this account',
+      });
+    const challenge = await d.otp
+      .status({ challengeId: req.challengeId, phone: e164 }, ctx)
+      .catch((err: unknown) => {
+        if (err instanceof DomainError && err.code === 'otp.challenge_not_found') throw notProven();
+        throw err;
+      });
+    if (
+      challenge.state !== 'verified' ||
+      challenge.accountId !== req.accountId ||
+      challenge.purpose !== 'bind_phone' ||
+      challenge.phoneMatches !== true
+    ) {
+      throw notProven();
+    }
+    const now = d.clock.now();
+    await d.store.transaction(async (tx) => {
+      const account = await tx.lockAccount(req.accountId);
+      if (!account || account.lifecycle.state === 'erased') throw accountNotFound();
+      if (!may(account.lifecycle.state, 'update_contact_data')) {
+        throw new DomainError('precondition', 'accounts.transition_not_allowed', {
+          message: `phones cannot be added in state ${account.lifecycle.state}`,
+        });
+      }
+      const phoneId = await tx.bindPhone(account.id, e164, now);
+      await tx.enqueue([
+        d.event(
+          AccountPhoneAddedV1,
+          {
+            aggregate: accountAggregate(account.id),
+            actor: self(account.id),
+            data: { accountId: account.id, phoneId, challengeId: req.challengeId },
+          },
+          ctx,
+        ),
+        d.mail.job(
+          {
+            accountId: account.id,
+            template: 'phone_added',
+            language: account.language,
+            to: account.email,
+            params: { phoneHint: maskPhone(e164) },
+          },
+          ctx,
+        ),
+      ]);
+    });
+    return { accountId: req.accountId };
   });

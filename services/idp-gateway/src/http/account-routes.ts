@@ -6,7 +6,12 @@ import { field, formErrors, secretField, type FormErrors } from './pages.js';
 import { userPages } from './user-pages.js';
 
 /** Notices a redirect back to /account may ask for (a fixed list: the query is client input). */
-const SAVED = { contact: 'saved', password: 'passwordChanged', smspass: 'smspassDone' } as const;
+const SAVED = {
+  contact: 'saved',
+  password: 'passwordChanged',
+  smspass: 'smspassDone',
+  smspassCancelled: 'smspassCancelled',
+} as const;
 
 /** The citizen's own pages: personal data, contact data, password. */
 export function mountAccountRoutes(app: Express, d: FlowDeps): void {

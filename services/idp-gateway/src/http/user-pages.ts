@@ -15,6 +15,15 @@ export interface UserPageContext {
   render(view: string, data: Record<string, unknown>, status?: number): void;
 }
 
+/** Options of one user page. */
+export interface UserPageOptions {
+  /**
+   * The login must be at most this old (ms): an older session logs in again, at the account's
+   * strongest method, before the page runs (adding a phone, say).
+   */
+  freshLoginMs?: number;
+}
+
 /**
  * Wraps the user pages' handlers: each needs an SSO session. Without one (or with a password-only
  * session of an account whose smsPASS is active) the gateway starts a login of its own — the same
@@ -26,6 +35,7 @@ export function userPages(
 ): (
   page: string,
   handler: (req: Request, res: Response, ctx: UserPageContext) => Promise<void>,
+  options?: UserPageOptions,
 ) => RequestHandler[] {
   const flow = new LoginFlow(d);
   const browser = browserState(d.secureCookies);
@@ -40,6 +50,7 @@ export function userPages(
     /** The GET page this route belongs to: where the login comes back to. */
     page: string,
     handler: (req: Request, res: Response, ctx: UserPageContext) => Promise<void>,
+    options: UserPageOptions = {},
   ) =>
     [
       formBody,
@@ -58,6 +69,13 @@ export function userPages(
             );
             // The user pages change what logins rely on: they ask for the account's strongest method.
             if (smsPass === 'active') return login(res, page, lang, session.id);
+          }
+          if (
+            options.freshLoginMs !== undefined &&
+            now.getTime() - Date.parse(session.authnInstant) > options.freshLoginMs
+          ) {
+            // Same session, logged in again (forceAuthn) with the account's strongest method.
+            return login(res, page, lang, session.id);
           }
           if (!session.csrfToken) {
             session.csrfToken = newToken();

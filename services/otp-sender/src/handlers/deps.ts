@@ -93,5 +93,7 @@ export function view(ch: Challenge, now: Date): ChallengeView {
     delivery: ch.delivery,
     state,
     attemptsLeft: Math.max(ch.policy.maxAttempts - ch.attempts, 0),
+    accountId: ch.accountId,
+    purpose: ch.purpose,
   };
 }

@@ -38,6 +38,7 @@ import type { FlowDeps } from '../../flow/deps.js';
 import type { SigningIdentity } from '../../saml/keys.js';
 import { SessionStore } from '../../session/store.js';
 import { STATIC_DIR } from '../../web/views.js';
+import { mountAccountDataRoutes } from '../account-data-routes.js';
 import { mountAccountRoutes } from '../account-routes.js';
 import { mountLoginRoutes } from '../login-routes.js';
 import { mountRegistrationRoutes } from '../registration-routes.js';
@@ -62,6 +63,8 @@ export interface Citizen {
 export interface World {
   citizens: Citizen[];
   calls: Map<string, unknown[]>;
+  /** Each account's phones, as the accounts stand-in keeps them. */
+  phones: Map<string, { phone: string; verified: boolean }[]>;
   request?: RequestView;
   /** The activation stand-in's answer to present_certificate; by default it accepts. */
   judgeCertificate?: (pem: string, chain: string[]) => void;
@@ -135,6 +138,7 @@ export async function startPages(o: { header?: string; trustProxy?: boolean } = 
         { accountId: SMS_ACCOUNT, email: 'bor@example.si', smsPass: 'active' },
       ],
       calls: new Map(),
+      phones: new Map(),
     };
     const record = (name: string, req: unknown) =>
       world.calls.set(name, [...(world.calls.get(name) ?? []), req]);
@@ -202,9 +206,68 @@ export async function startPages(o: { header?: string; trustProxy?: boolean } = 
           birthDate: '1990-05-17',
           address: { street: 'Slovenska 1', postalCode: '1000', city: 'Ljubljana', country: 'SI' },
           contactEmails: [{ email: 'ana.work@example.si', verified: false }],
-          phones: [],
+          phones: world.phones.get(c.accountId) ?? [],
           language: 'sl' as const,
         };
+      }),
+      rpcHandler(accountsRpc.addPhone, async (req) => {
+        record('addPhone', req);
+        const phones = world.phones.get(req.accountId) ?? [];
+        world.phones.set(req.accountId, [...phones, { phone: req.phone, verified: true }]);
+        return { accountId: req.accountId };
+      }),
+      rpcHandler(accountsRpc.removePhone, async (req) => {
+        record('removePhone', req);
+        const phones = world.phones.get(req.accountId) ?? [];
+        const phone = phones.find((p) => p.phone === req.phone);
+        if (!phone) throw new DomainError('not_found', 'accounts.phone_not_found', { message: 'no' });
+        if (
+          phone.verified &&
+          citizen(req.accountId).smsPass === 'active' &&
+          phones.filter((p) => p.verified).length === 1
+        )
+          throw new DomainError('precondition', 'accounts.last_verified_phone', { message: 'last' });
+        world.phones.set(
+          req.accountId,
+          phones.filter((p) => p !== phone),
+        );
+        return { accountId: req.accountId };
+      }),
+      rpcHandler(accountsRpc.cancelSmsPass, async (req) => {
+        record('cancelSmsPass', req);
+        const c = citizen(req.accountId);
+        if (c.smsPass !== 'active')
+          throw new DomainError('precondition', 'accounts.transition_not_allowed', { message: 'no' });
+        c.smsPass = 'none';
+        return { accountId: req.accountId, smsPass: 'none' as const };
+      }),
+      rpcHandler(accountsRpc.exportPersonalData, async (req) => {
+        record('exportPersonalData', req);
+        const c = citizen(req.accountId);
+        const at = '2026-03-01T10:00:00.000Z';
+        return {
+          exportedAt: new Date().toISOString(),
+          account: {
+            accountId: c.accountId,
+            state: c.smsPass === 'active' ? ('smspass_active' as const) : ('email_confirmed' as const),
+            smsPass: c.smsPass,
+            email: c.email,
+            language: 'sl' as const,
+            createdAt: at,
+            updatedAt: at,
+          },
+          personalData: { givenName: 'Ana', familyName: 'Novak <b>', taxNumber: '12345679' },
+          contactEmails: [],
+          phones: (world.phones.get(c.accountId) ?? []).map((p) => ({ ...p, addedAt: at })),
+          smsPassActivations: [],
+        };
+      }),
+      rpcHandler(accountsRpc.deleteAccount, async (req) => {
+        record('deleteAccount', req);
+        if (req.password !== PASSWORD)
+          throw new DomainError('unauthenticated', 'accounts.invalid_credentials', { message: 'no' });
+        world.citizens = world.citizens.filter((c) => c.accountId !== req.accountId);
+        return { accountId: req.accountId, erasedAt: new Date().toISOString() };
       }),
       rpcHandler(accountsRpc.updateContactData, async (req) => {
         record('updateContactData', req);
@@ -321,6 +384,7 @@ export async function startPages(o: { header?: string; trustProxy?: boolean } = 
         termsVersion: TERMS,
       });
       mountAccountRoutes(app, deps);
+      mountAccountDataRoutes(app, deps);
       mountSmsPassRoutes(app, deps, {
         publicUrl: 'https://idp.test',
         header: a.header,
@@ -369,6 +433,7 @@ export interface PageResponse {
   status: number;
   location: string | undefined;
   html: string;
+  headers: Headers;
 }
 
 const unescapeHtml = (s: string) =>
@@ -403,7 +468,12 @@ export class Browser {
       ...(body !== undefined ? { body } : {}),
     });
     this.take(res.headers.getSetCookie());
-    return { status: res.status, location: res.headers.get('location') ?? undefined, html: await res.text() };
+    return {
+      status: res.status,
+      location: res.headers.get('location') ?? undefined,
+      html: await res.text(),
+      headers: res.headers,
+    };
   }
 
   take(setCookies: string[]): void {
