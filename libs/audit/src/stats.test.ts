@@ -94,15 +94,28 @@ describe('stats applyEvent()', () => {
     expect(s.open).to.deep.equal({});
   });
 
-  it('counts user-page actions by name, subjects matched by prefix until their contracts exist', () => {
+  it('counts user-page actions by name, any version of their subjects', () => {
     const v = statsView(
       fold([
         ev('idp.account.phone_added.v1', {}),
         ev('idp.account.phone_added.v2', {}),
         ev('idp.account.phone_removed.v1', {}),
+        ev('idp.account.contact_data_updated.v1', {}),
+        ev('idp.account.password_changed.v1', { via: 'change' }),
+        ev('idp.account.personal_data_exported.v1', {}),
+        ev('idp.account.smspass_cancelled.v1', { by: 'self' }),
+        // Not the citizen's own action on the user pages:
+        ev('idp.account.smspass_cancelled.v1', { by: 'officer' }),
       ]),
     );
-    expect(v.rows[0]!.userPages).to.deep.equal({ phone_added: 2, phone_removed: 1 });
+    expect(v.rows[0]!.userPages).to.deep.equal({
+      contact_data_updated: 1,
+      password_changed: 1,
+      personal_data_exported: 1,
+      phone_added: 2,
+      phone_removed: 1,
+      smspass_cancelled: 1,
+    });
   });
 
   it('gives the same view byte for byte for the same events, with no account, session or correlation id in it', () => {

@@ -58,8 +58,7 @@ export const initialStats = (): StatsState => ({
 });
 
 /**
- * Subjects the statistics count before their producers exist (activation, user pages), matched by
- * name so a new version (`.v2`) counts as well. Update when the contracts land.
+ * Subjects counted by name pattern, so a new version (`.v2`) counts as well.
  */
 const FUTURE = {
   /**
@@ -69,9 +68,12 @@ const FUTURE = {
   smsPassActivated: /^idp\.account\.smspass_activated\.v\d+$/,
   /** An account was erased (right to erasure) or closed. */
   accountRemoved: /^idp\.account\.(deleted|erased|closed)\.v\d+$/,
-  /** Self-service on the user pages: phones, smsPASS cancel, data export/correction/erasure request. */
+  /**
+   * Self-service on the user pages: phones, contact data, password change, smsPASS cancelled by the
+   * citizen, data export. (An erasure counts as an account removed.)
+   */
   userPage:
-    /^idp\.(?:user_pages\.[a-z0-9_]+|account\.(?:phone_added|phone_removed|smspass_cancelled|data_exported|data_corrected|erasure_requested|email_changed|password_changed))\.v\d+$/,
+    /^idp\.account\.(?:phone_added|phone_removed|contact_data_updated|password_changed|personal_data_exported)\.v\d+$/,
 };
 
 const dayOf = (occurredAt: string): string =>
@@ -166,6 +168,10 @@ export function applyEvent(state: StatsState, env: Envelope): StatsState {
       d.sms.failed++;
       if (state.open[tx]) fail(openSp(), 'sms:failed');
       return state;
+  }
+  if (env.subject === 'idp.account.smspass_cancelled.v1' && data.by === 'self') {
+    d.userPages.smspass_cancelled = (d.userPages.smspass_cancelled ?? 0) + 1;
+    return state;
   }
   if (FUTURE.smsPassActivated.test(env.subject)) d.smsPassActivations++;
   else if (FUTURE.accountRemoved.test(env.subject)) state.accounts.total--;
