@@ -22,7 +22,8 @@ const TAG_BYTES = 16;
 
 /**
  * AES-256-GCM with a random 96-bit IV per value: `base64url(version | iv | tag | ciphertext)`. The
- * producer and the worker of a job share the key (e.g. `MAIL_SEAL_KEY` in accounts and activation).
+ * producer and the worker of a job share the key (e.g. `MAIL_SEAL_KEY` in accounts and activation);
+ * otp-sender seals its SMS jobs with it too.
  */
 export function createSealer(key: Buffer): Sealer {
   if (key.length !== 32) throw new Error('the seal key must be 32 bytes');

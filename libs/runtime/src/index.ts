@@ -38,6 +38,7 @@ import {
 } from '@idp/observability';
 import { defaultEventKeyFile, loadEventSigner } from './event-keys.js';
 
+export * from './dev-sink.js';
 export * from './event-keys.js';
 
 /** Reads `version` from the package.json next to `src/` or `dist/` of the calling package. */

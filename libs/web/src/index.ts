@@ -113,3 +113,4 @@ export async function listen(
       }),
   };
 }
+export * from './views.js';

@@ -4,7 +4,7 @@ import { MAIL_SEAL_PURPOSE, createSealer, deriveKey, otpRpc } from '@idp/events'
 import { runMain } from '@idp/observability';
 import { packageVersion, startRuntime } from '@idp/runtime';
 import { readAuditorRoster, rosterFileDirectory } from './adapters/auditors/roster-file.js';
-import { createArgon2Hasher } from './adapters/argon2/hasher.js';
+import { createArgon2Hasher } from '@idp/passwords';
 import { sealedMailQueue } from './adapters/mail/mail-queue.js';
 import { createPostgresAccountStore } from './adapters/postgres/store.js';
 import type { AccountsTables } from './adapters/postgres/tables.js';

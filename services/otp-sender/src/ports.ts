@@ -62,13 +62,8 @@ export interface SmsPayload {
   generation: number;
 }
 
-/** Authenticated encryption for values otp-sender parks outside its process. */
-export interface Sealer {
-  /** `context` is bound as associated data: a sealed value only opens for the same context. */
-  seal(plaintext: string, context: string): string;
-  /** Throws when the value was altered, sealed for another context, or with another key. */
-  open(sealed: string, context: string): string;
-}
+/** Authenticated encryption for values otp-sender parks outside its process (the shared AES-256-GCM sealer). */
+export type { Sealer } from '@idp/events';
 
 /** One SMS provider. Throws {@link SmsSendError} so the worker can tell a retry from a dead end. */
 export interface SmsTransport {

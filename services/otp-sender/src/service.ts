@@ -1,7 +1,9 @@
 import {
   OtpSmsSendJobV1,
   consume,
+  createSealer,
   deadLetterSubject,
+  deriveKey,
   workStreamName,
   type Catalog,
   type JetStreamClient,
@@ -15,7 +17,6 @@ import type { Logger, Registry } from '@idp/observability';
 import type { RedisHandle } from '@idp/redis';
 import { smsTransport, type OtpSenderConfig } from './config.js';
 import { generateCode } from './domain/code.js';
-import { createSealer, deriveKey } from './adapters/crypto/sealer.js';
 import { accountsDestinations } from './adapters/nats/destinations.js';
 import { jetStreamEventSink } from './adapters/nats/event-sink.js';
 import { jetStreamSmsQueue } from './adapters/nats/sms-queue.js';

@@ -3,7 +3,7 @@ import { openServiceDatabase } from '@idp/db';
 import { runMain } from '@idp/observability';
 import { packageVersion, startRuntime } from '@idp/runtime';
 import { listen } from '@idp/web';
-import { createArgon2Hasher } from './adapters/argon2/hasher.js';
+import { createArgon2Hasher } from '@idp/passwords';
 import { createSecretBox, loadTotpKey } from './adapters/crypto/secret-box.js';
 import { createPostgresRaStore } from './adapters/postgres/store.js';
 import type { RaTables } from './adapters/postgres/tables.js';

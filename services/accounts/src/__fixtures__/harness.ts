@@ -23,7 +23,7 @@ import {
 } from '@idp/events';
 import { Registry, createLogger, type Logger } from '@idp/observability';
 import { findInfrastructure, uniqueName } from '@idp/testing';
-import { createArgon2Hasher, type Argon2Params } from '../adapters/argon2/hasher.js';
+import { createArgon2Hasher, type Argon2Params } from '@idp/passwords';
 import { staticDirectory } from '../adapters/auditors/roster-file.js';
 import { sealedMailQueue } from '../adapters/mail/mail-queue.js';
 import { createPostgresAccountStore } from '../adapters/postgres/store.js';

@@ -37,7 +37,7 @@ import {
   type PrivateServer,
 } from '@idp/testing';
 import { listen, type HttpServer } from '@idp/web';
-import { createArgon2Hasher } from '../adapters/argon2/hasher.js';
+import { createArgon2Hasher } from '@idp/passwords';
 import { createSecretBox } from '../adapters/crypto/secret-box.js';
 import { createPostgresRaStore } from '../adapters/postgres/store.js';
 import type { RaTables } from '../adapters/postgres/tables.js';

@@ -1,7 +1,19 @@
 import { randomBytes } from 'node:crypto';
 import { hash, parseOptions, verify, type Algorithm, type Options } from '@node-rs/argon2';
-import type { PasswordHasher } from '../../ports.js';
 
+/** argon2id, run off the event loop. */
+export interface PasswordHasher {
+  hash(password: string): Promise<string>;
+  /**
+   * Checks `password` against `hash`; with no hash (unknown account) it checks against a fixed
+   * dummy hash and answers false, so an unknown account costs the same time as a wrong password.
+   */
+  verify(hash: string | undefined, password: string): Promise<boolean>;
+  /** True when `hash` was made with other parameters than the current ones. */
+  needsRehash(hash: string): boolean;
+}
+
+/** The cost; the services' config defaults are OWASP's (m=19 MiB, t=2, p=1). */
 export interface Argon2Params {
   memoryKib: number;
   timeCost: number;
