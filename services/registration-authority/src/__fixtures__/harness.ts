@@ -19,6 +19,8 @@ import {
   streamSpecs,
   DomainError,
   type ActivationRequestView,
+  type LetterView as LetterViewSchema,
+  type RpcRequest,
   type AccountAttributes,
   type Envelope,
   type JetStreamManager,
@@ -59,6 +61,7 @@ export interface TestClock extends Clock {
 }
 
 export type RequestView = z.infer<typeof ActivationRequestView>;
+export type LetterView = z.infer<typeof LetterViewSchema>;
 export interface Person {
   smsPass: z.infer<typeof SmsPassStatus>;
   attributes: z.infer<typeof AccountAttributes>;
@@ -68,6 +71,9 @@ export interface Person {
 export interface World {
   requests: RequestView[];
   people: Map<string, Person>;
+  letters: LetterView[];
+  /** Every mark_letter request the stand-in received, in order. */
+  marks: RpcRequest<typeof activationRpc.markLetter>[];
 }
 
 export interface RaUnderTest {
@@ -148,7 +154,7 @@ export async function startRa(o: { start?: Date; maxFailures?: number } = {}): P
       log: testLog,
     };
 
-    const world: World = { requests: [], people: new Map() };
+    const world: World = { requests: [], people: new Map(), letters: [], marks: [] };
     const notFound = () => new DomainError('not_found', 'accounts.not_found', { message: 'no such account' });
     servers = [
       serveRpc(nc, raHandlers(deps), { service: 'registration-authority', log: testLog, registry }),
@@ -162,6 +168,29 @@ export async function startRa(o: { start?: Date; maxFailures?: number } = {}): P
                 (!req.accountIds || req.accountIds.includes(r.accountId)),
             ),
           })),
+          rpcHandler(activationRpc.listLetters, async (req) => ({
+            letters: world.letters.filter((l) => !req.state || l.state === req.state),
+          })),
+          // Only the transitions the activation service allows, so refusals can be tested.
+          rpcHandler(activationRpc.markLetter, async (req) => {
+            world.marks.push(req);
+            const i = world.letters.findIndex((l) => l.letterId === req.letterId);
+            const l = world.letters[i];
+            if (!l)
+              throw new DomainError('not_found', 'activation.letter_not_found', {
+                message: 'no such letter',
+              });
+            if (req.state === 'printed' ? l.state !== 'queued' : l.state === 'posted')
+              throw new DomainError('precondition', 'activation.invalid_transition', { message: 'no' });
+            const at = clock.now().toISOString();
+            const marked = {
+              ...l,
+              state: req.state,
+              ...(req.state === 'printed' ? { printedAt: at } : { postedAt: at }),
+            };
+            world.letters[i] = marked;
+            return marked;
+          }),
         ],
         { service: 'activation', log: testLog, registry },
       ),

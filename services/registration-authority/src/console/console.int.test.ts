@@ -474,6 +474,54 @@ describe('officer console (HTTP, real PostgreSQL + NATS/JetStream)', function ()
       expect(reinstate.status).to.equal(409);
     });
 
+    it('lists the letter queue, filtered by state, linked from the home page', async () => {
+      const letter = (n: string, state: 'queued' | 'printed' | 'posted') => ({
+        letterId: randomUUID(),
+        requestNumber: n,
+        state,
+        createdAt: '2026-03-01T08:00:00.000Z',
+        ...(state !== 'queued' ? { printedAt: '2026-03-01T10:00:00.000Z' } : {}),
+        pdfPath: `var/letters/${n}.pdf`,
+      });
+      ra.world.letters.push(letter('A-7K3M9Q2S', 'queued'), letter('A-7K3M9Q2T', 'printed'));
+      expect((await c.get('/')).html).to.contain('href="/letters"');
+      const all = await c.get('/letters');
+      expect(all.status).to.equal(200);
+      expect(all.html)
+        .to.contain('A-7K3M9Q2S')
+        .and.to.contain('A-7K3M9Q2T')
+        .and.to.contain('var/letters/A-7K3M9Q2S.pdf');
+      const queued = await c.get('/letters?state=queued');
+      expect(queued.html).to.contain('A-7K3M9Q2S').and.not.to.contain('A-7K3M9Q2T');
+      const sl = await c.get('/letters?state=posted&lang=sl');
+      expect(sl.html).to.contain('Pisma z aktivacijsko kodo').and.to.contain('id="no-letters"');
+      await c.get('/?lang=en');
+    });
+
+    it('marks a letter printed with the officer as `by`, refuses without CSRF token and a second marking', async () => {
+      const queued = ra.world.letters.find((l) => l.requestNumber === 'A-7K3M9Q2S')!;
+      const page = await c.get('/letters?state=queued');
+      const csrf = hidden(page.html, 'csrf');
+      const form = { letterId: queued.letterId, state: 'printed', filter: 'queued' };
+      const forged = await c.post('/letters/mark', { ...form, csrf: 'forged' });
+      expect(forged.status).to.equal(403);
+      expect(ra.world.marks).to.have.length(0);
+
+      const ok = await c.post('/letters/mark', { ...form, csrf });
+      expect(ok.status).to.equal(303);
+      expect(ok.location).to.equal('/letters?state=queued&done=printed');
+      expect(ra.world.marks).to.deep.equal([{ letterId: queued.letterId, state: 'printed', by: officerId }]);
+      const after = await c.get('/letters?done=printed');
+      expect(textOf(after.html, 'notice')).to.equal('The letter is marked printed.');
+
+      const again = await c.post('/letters/mark', { ...form, csrf });
+      expect(again.status).to.equal(409);
+      expect(textOf(again.html, 'form-error')).to.contain('does not allow this');
+      const unknown = await c.post('/letters/mark', { letterId: randomUUID(), state: 'posted', csrf });
+      expect(unknown.status).to.equal(404);
+      expect(textOf(unknown.html, 'form-error')).to.equal('There is no such letter.');
+    });
+
     it('ends the sessions of a disabled officer at once, and refuses its logins', async () => {
       expect((await c.get('/')).status).to.equal(200);
       await disableOfficer('desk@ra.example.si');

@@ -10,6 +10,7 @@ import {
   activationRpc,
   isDomainError,
   type ActivationRequestView,
+  type LetterView as LetterViewSchema,
   type MessageContext,
   type RpcResponse,
 } from '@idp/events';
@@ -20,6 +21,8 @@ import { officerActor, type ConsoleDeps } from './deps.js';
 
 export type RequestView = z.infer<typeof ActivationRequestView>;
 export type Person = RpcResponse<typeof accountsRpc.getAttributes>;
+export type LetterView = z.infer<typeof LetterViewSchema>;
+export type LetterState = LetterView['state'];
 
 const REQUEST_NUMBER = /^A-[0-9A-HJKMNP-TV-Z]{8}$/;
 
@@ -213,5 +216,23 @@ export class Decisions {
         ),
       ]),
     );
+  }
+
+  /** The postal print queue as activation keeps it, optionally only the letters in one state. */
+  async letters(state: LetterState | undefined, ctx: MessageContext): Promise<LetterView[]> {
+    return (await this.d.rpc.call(activationRpc.listLetters, state ? { state } : {}, ctx)).letters;
+  }
+
+  /**
+   * Marks a letter printed or posted. Activation records who did it and announces it; the officer's
+   * id (not the e-mail) goes there because the event lands in the audit log.
+   */
+  async markLetter(
+    officer: Officer,
+    letterId: string,
+    state: 'printed' | 'posted',
+    ctx: MessageContext,
+  ): Promise<LetterView> {
+    return this.d.rpc.call(activationRpc.markLetter, { letterId, state, by: officer.id }, ctx);
   }
 }

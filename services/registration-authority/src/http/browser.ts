@@ -97,6 +97,8 @@ const MESSAGES: Partial<Record<ErrorCode, MessageKey>> = {
   'ra.request_already_decided': 'alreadyDecided',
   'ra.smspass_state_conflict': 'smsPassConflict',
   'activation.request_not_found': 'requestNotFound',
+  'activation.letter_not_found': 'letterNotFound',
+  'activation.invalid_transition': 'letterTransition',
   'accounts.not_found': 'accountNotFound',
   'accounts.invalid_tax_number': 'invalidTaxNumber',
 };

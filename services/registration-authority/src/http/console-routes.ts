@@ -13,7 +13,7 @@ type NextFunction = (err?: unknown) => void;
 const signedInOf = (res: Response): SignedIn => res.locals.signedIn as SignedIn;
 const langOf = (res: Response): Lang => res.locals.lang as Lang;
 
-/** The pages behind the login: search, a request with its decision forms, smsPASS suspension. */
+/** The pages behind the login: search, a request with its decision forms, smsPASS suspension, the letter queue. */
 export function mountConsoleRoutes(
   app: Express,
   o: { auth: OfficerAuth; decisions: Decisions; secureCookies: boolean },
@@ -249,6 +249,76 @@ export function mountConsoleRoutes(
       } catch (err) {
         const { message, status } = describeError(err, langOf(res));
         await smsPassPage(req, res, accountId, { error: message, reason: str(f.reason) }, status);
+      }
+    }),
+  );
+
+  const LETTER_STATES = ['queued', 'printed', 'posted'] as const;
+  const letterState = (v: unknown) => LETTER_STATES.find((s) => s === v);
+  const lettersPage = async (
+    req: Request,
+    res: Response,
+    state: (typeof LETTER_STATES)[number] | undefined,
+    extra: { error?: string; notice?: string } = {},
+    status = 200,
+  ) => {
+    const lang = langOf(res);
+    const letters = await decisions.letters(state, ctx(req));
+    sendPage(
+      res,
+      'letters',
+      lang,
+      { ...common(req, res), title: t(lang, 'lettersTitle'), letters, state: state ?? '', ...extra },
+      status,
+    );
+  };
+
+  app.get(
+    '/letters',
+    requireOfficer,
+    wrap(async (req, res) => {
+      const lang = langOf(res);
+      const state = letterState(req.query.state);
+      const done = req.query.done === 'printed' || req.query.done === 'posted' ? req.query.done : undefined;
+      try {
+        await lettersPage(
+          req,
+          res,
+          state,
+          done ? { notice: t(lang, done === 'printed' ? 'letterPrinted' : 'letterPosted') } : {},
+        );
+      } catch (err) {
+        const d = describeError(err, lang);
+        sendPage(
+          res,
+          'error',
+          lang,
+          { ...common(req, res), ...d, back: true, correlationId: req.correlationId },
+          d.status,
+        );
+      }
+    }),
+  );
+
+  app.post(
+    '/letters/mark',
+    formBody,
+    requireOfficer,
+    wrap(async (req, res) => {
+      const f = req.body as Record<string, unknown>;
+      const letterId = str(f.letterId, 36);
+      const target = f.state === 'printed' || f.state === 'posted' ? f.state : undefined;
+      const filter = letterState(f.filter);
+      const back = (extra: string) => `/letters?${filter ? `state=${filter}&` : ''}${extra}`;
+      try {
+        if (!UUID.test(letterId) || !target) {
+          return await lettersPage(req, res, filter, { error: t(langOf(res), 'invalidForm') }, 400);
+        }
+        await decisions.markLetter(signedInOf(res).officer, letterId, target, ctx(req));
+        res.redirect(303, back(`done=${target}`));
+      } catch (err) {
+        const { message, status } = describeError(err, langOf(res));
+        await lettersPage(req, res, filter, { error: message }, status);
       }
     }),
   );

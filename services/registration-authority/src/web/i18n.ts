@@ -84,6 +84,24 @@ const sl = {
   invalidTaxNumber: 'Davčna številka ni veljavna.',
   back: 'Nazaj na iskanje',
   none: '—',
+  lettersTitle: 'Pisma z aktivacijsko kodo',
+  lettersHelp:
+    'Vrsta za tisk pisem z aktivacijsko kodo. Natisnjeno pismo označite kot natisnjeno, oddano na pošto pa kot poslano.',
+  lettersFilter: 'Stanje pisma',
+  lettersAll: 'vsa',
+  show: 'Prikaži',
+  noLetters: 'V vrsti ni pisem.',
+  letterCreatedAt: 'Ustvarjeno',
+  printedAt: 'Natisnjeno',
+  postedAt: 'Poslano',
+  pdfPath: 'Datoteka PDF',
+  actions: 'Dejanja',
+  markPrinted: 'Označi kot natisnjeno',
+  markPosted: 'Označi kot poslano',
+  letterPrinted: 'Pismo je označeno kot natisnjeno.',
+  letterPosted: 'Pismo je označeno kot poslano.',
+  letterNotFound: 'Takega pisma ni.',
+  letterTransition: 'Pismo je v stanju, ki tega ne dopušča (morda ga je nekdo že označil).',
 };
 type Messages = typeof sl;
 
@@ -170,6 +188,24 @@ const en: Messages = {
   invalidTaxNumber: 'This tax number is not valid.',
   back: 'Back to the search',
   none: '—',
+  lettersTitle: 'Activation code letters',
+  lettersHelp:
+    'The print queue of letters with an activation code. Mark a letter printed once printed, and posted once handed to the post.',
+  lettersFilter: 'Letter state',
+  lettersAll: 'all',
+  show: 'Show',
+  noLetters: 'No letters in the queue.',
+  letterCreatedAt: 'Created',
+  printedAt: 'Printed',
+  postedAt: 'Posted',
+  pdfPath: 'PDF file',
+  actions: 'Actions',
+  markPrinted: 'Mark printed',
+  markPosted: 'Mark posted',
+  letterPrinted: 'The letter is marked printed.',
+  letterPosted: 'The letter is marked posted.',
+  letterNotFound: 'There is no such letter.',
+  letterTransition: 'The letter is in a state that does not allow this (someone may have marked it already).',
 };
 
 /** Labels of enum values the pages show. */
@@ -199,6 +235,7 @@ const labels = {
       suspended: 'začasno onemogočen',
       cancelled: 'preklican',
     },
+    letter: { queued: 'v vrsti', printed: 'natisnjeno', posted: 'poslano' },
   },
   en: {
     state: {
@@ -221,6 +258,7 @@ const labels = {
       suspended: 'suspended',
       cancelled: 'cancelled',
     },
+    letter: { queued: 'queued', printed: 'printed', posted: 'posted' },
   },
 } satisfies Record<Lang, Record<string, Record<string, string>>>;
 
