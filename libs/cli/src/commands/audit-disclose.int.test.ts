@@ -1,5 +1,5 @@
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { createPublicKey, randomBytes } from 'node:crypto';
+import { createPrivateKey, createPublicKey, randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
@@ -127,7 +127,11 @@ describe('cli idp audit disclose|auditor-key over a real nats-server', function 
     publicKeyPem = c.out.join('\n');
     expect(createPublicKey(publicKeyPem).asymmetricKeyType).to.equal('ed25519');
     expect(statSync(keyFile()).mode & 0o777).to.equal(0o600);
-    expect(readFileSync(keyFile(), 'utf8')).to.match(/BEGIN PRIVATE KEY/);
+    // The file holds the private half of the printed public key.
+    const written = createPrivateKey(readFileSync(keyFile(), 'utf8'));
+    expect(createPublicKey(written).export({ format: 'pem', type: 'spki' }).toString().trim()).to.equal(
+      publicKeyPem.trim(),
+    );
     const again = context(() => undefined);
     expect(await runCli(['audit', 'auditor-key', '--out', keyFile()], again.ctx)).to.equal(2);
   });
