@@ -1,9 +1,9 @@
-import { AccountPasswordChangedV1, DomainError, accountsRpc, rpcHandler, type RpcHandler } from '@idp/events';
+import { DomainError, accountsRpc, rpcHandler, type RpcHandler } from '@idp/events';
 import { may } from '../domain/account-state.js';
 import { assertAcceptablePassword, normalizePassword } from '../domain/password.js';
 import type { Deps } from '../ports.js';
-import { accountAggregate } from './events.js';
 import { accountNotFound } from './get-attributes.js';
+import { replacePassword } from './replace-password.js';
 
 /**
  * Serves `idp.rpc.accounts.change_password.v1` for the user pages: the current password must be
@@ -29,28 +29,7 @@ export const changePassword = (d: Deps): RpcHandler<typeof accountsRpc.changePas
     const passwordHash = await d.hasher.hash(password);
     await d.store.transaction(async (tx) => {
       await tx.lockAccount(account.id);
-      await tx.updatePasswordHash(account.id, passwordHash, now);
-      await tx.spendTokens(account.id, 'password_reset', now);
-      await tx.enqueue([
-        d.event(
-          AccountPasswordChangedV1,
-          {
-            aggregate: accountAggregate(account.id),
-            actor: { kind: 'user', id: account.id },
-            data: { accountId: account.id, via: 'change' },
-          },
-          ctx,
-        ),
-        d.mail.job(
-          {
-            accountId: account.id,
-            template: 'password_changed',
-            language: account.language,
-            to: account.email,
-          },
-          ctx,
-        ),
-      ]);
+      await replacePassword(d, tx, account, passwordHash, 'change', now, ctx);
     });
     return { accountId: account.id };
   });

@@ -1,16 +1,11 @@
-import {
-  AccountPasswordChangedV1,
-  AccountPasswordResetRequestedV1,
-  accountsRpc,
-  rpcHandler,
-  type RpcHandler,
-} from '@idp/events';
+import { AccountPasswordResetRequestedV1, accountsRpc, rpcHandler, type RpcHandler } from '@idp/events';
 import { may } from '../domain/account-state.js';
 import { parseEmail } from '../domain/email.js';
 import { assertAcceptablePassword, normalizePassword } from '../domain/password.js';
 import { hashToken, newToken } from '../domain/token.js';
 import type { Deps } from '../ports.js';
 import { accountAggregate } from './events.js';
+import { replacePassword } from './replace-password.js';
 import { invalidToken, rejected, takeToken } from './tokens.js';
 
 /**
@@ -89,28 +84,7 @@ export const resetPassword = (d: Deps): RpcHandler<typeof accountsRpc.resetPassw
         await tx.enqueue([rejected(d, ctx, 'password_reset', 'state', token.accountId)]);
         return undefined;
       }
-      await tx.updatePasswordHash(account.id, passwordHash, now);
-      await tx.spendTokens(account.id, 'password_reset', now);
-      await tx.enqueue([
-        d.event(
-          AccountPasswordChangedV1,
-          {
-            aggregate: accountAggregate(account.id),
-            actor: { kind: 'user', id: account.id },
-            data: { accountId: account.id, via: 'reset' },
-          },
-          ctx,
-        ),
-        d.mail.job(
-          {
-            accountId: account.id,
-            template: 'password_changed',
-            language: account.language,
-            to: account.email,
-          },
-          ctx,
-        ),
-      ]);
+      await replacePassword(d, tx, account, passwordHash, 'reset', now, ctx);
       return account.id;
     });
     if (!accountId) throw invalidToken();
