@@ -1,1 +1,2 @@
 export * from './argon2.js';
+export * from './config.js';

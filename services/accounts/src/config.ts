@@ -1,3 +1,4 @@
+import { argon2Config } from '@idp/passwords';
 import { commonConfig, port, secret, z } from '@idp/config';
 import { databaseConfig } from '@idp/db';
 
@@ -19,11 +20,7 @@ export const AccountsConfig = commonConfig
     LOGIN_ADDRESS_LOCK_SECONDS: seconds(900),
     /** How often expired throttle rows are deleted (they stop counting when they expire regardless). */
     LOGIN_THROTTLE_SWEEP_SECONDS: seconds(60),
-    // argon2id cost. The defaults are OWASP's (m=19 MiB, t=2, p=1); the floor is OWASP's weakest
-    // equivalent (m=7 MiB with t=5), so a typo cannot make the hashes cheap to crack.
-    ARGON2_MEMORY_KIB: z.coerce.number().int().min(7168).max(1_048_576).default(19_456),
-    ARGON2_TIME_COST: z.coerce.number().int().min(1).max(20).default(2),
-    ARGON2_PARALLELISM: z.coerce.number().int().min(1).max(16).default(1),
+    ...argon2Config,
     /** The terms of use version a registration must accept (the pages show that version). */
     TERMS_VERSION: z.string().min(1).max(40).default('2026-01'),
     EMAIL_CONFIRMATION_TTL_SECONDS: z.coerce

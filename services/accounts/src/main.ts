@@ -4,7 +4,7 @@ import { MAIL_SEAL_PURPOSE, createSealer, deriveKey, otpRpc } from '@idp/events'
 import { runMain } from '@idp/observability';
 import { packageVersion, startRuntime } from '@idp/runtime';
 import { readAuditorRoster, rosterFileDirectory } from './adapters/auditors/roster-file.js';
-import { createArgon2Hasher } from '@idp/passwords';
+import { argon2Params, createArgon2Hasher } from '@idp/passwords';
 import { sealedMailQueue } from './adapters/mail/mail-queue.js';
 import { createPostgresAccountStore } from './adapters/postgres/store.js';
 import type { AccountsTables } from './adapters/postgres/tables.js';
@@ -53,11 +53,7 @@ runMain(async () => {
     accountsHandlers({
       store,
       clock,
-      hasher: createArgon2Hasher({
-        memoryKib: config.ARGON2_MEMORY_KIB,
-        timeCost: config.ARGON2_TIME_COST,
-        parallelism: config.ARGON2_PARALLELISM,
-      }),
+      hasher: createArgon2Hasher(argon2Params(config)),
       event,
       mail: sealedMailQueue({ sealer: createSealer(deriveKey(mailSealKey, MAIL_SEAL_PURPOSE)), event }),
       personKeys: createPersonKeyWrapper(masterKey),

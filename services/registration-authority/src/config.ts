@@ -1,3 +1,4 @@
+import { argon2Config } from '@idp/passwords';
 import { commonConfig, envBool, port, secret, z } from '@idp/config';
 import { databaseConfig } from '@idp/db';
 
@@ -25,10 +26,7 @@ export const RegistrationAuthorityConfig = commonConfig
     /** Failed passwords and TOTP codes, together, before an officer account is locked. */
     OFFICER_MAX_FAILURES: z.coerce.number().int().min(1).max(100).default(5),
     OFFICER_LOCK_SECONDS: seconds(900),
-    // argon2id cost, as in accounts: OWASP's defaults, and a floor a typo cannot go under.
-    ARGON2_MEMORY_KIB: z.coerce.number().int().min(7168).max(1_048_576).default(19_456),
-    ARGON2_TIME_COST: z.coerce.number().int().min(1).max(20).default(2),
-    ARGON2_PARALLELISM: z.coerce.number().int().min(1).max(16).default(1),
+    ...argon2Config,
   })
   .superRefine((c, ctx) => {
     if (c.IDP_ENV === 'production' && !c.COOKIE_SECURE) {

@@ -3,7 +3,7 @@ import { openServiceDatabase } from '@idp/db';
 import { runMain } from '@idp/observability';
 import { packageVersion, startRuntime } from '@idp/runtime';
 import { listen } from '@idp/web';
-import { createArgon2Hasher } from '@idp/passwords';
+import { argon2Params, createArgon2Hasher } from '@idp/passwords';
 import { createSecretBox, loadTotpKey } from './adapters/crypto/secret-box.js';
 import { createPostgresRaStore } from './adapters/postgres/store.js';
 import type { RaTables } from './adapters/postgres/tables.js';
@@ -34,11 +34,7 @@ runMain(async () => {
   const clock = systemClock;
   const deps: ConsoleDeps = {
     store: createPostgresRaStore(database.db),
-    hasher: createArgon2Hasher({
-      memoryKib: config.ARGON2_MEMORY_KIB,
-      timeCost: config.ARGON2_TIME_COST,
-      parallelism: config.ARGON2_PARALLELISM,
-    }),
+    hasher: createArgon2Hasher(argon2Params(config)),
     box: createSecretBox(key),
     clock,
     event: eventFactory({ producer: rt.producer, catalog: rt.catalog, clock }),
