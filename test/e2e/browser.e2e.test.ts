@@ -196,8 +196,9 @@ describe('login in a real browser (Chromium): both pages, both languages, access
 
     const before = smsLines().length;
     await page.getByLabel(m.password, { exact: true }).fill(PASSWORD);
+    // The code page is the answer to the password post.
     await Promise.all([
-      page.waitForURL(`${gwUrl}/login`),
+      page.waitForURL(`${gwUrl}/login/password`),
       page.getByRole('button', { name: 'Naprej' }).click(),
     ]);
     const c = await checkCodePage('sl');
@@ -222,8 +223,9 @@ describe('login in a real browser (Chromium): both pages, both languages, access
     const before = smsLines().length;
     await page.getByLabel(m.email, { exact: true }).fill(EMAIL);
     await page.getByLabel(m.password, { exact: true }).fill(PASSWORD);
+    // The code page is the answer to the password post.
     await Promise.all([
-      page.waitForURL(`${gwUrl}/login`),
+      page.waitForURL(`${gwUrl}/login/password`),
       page.getByRole('button', { name: 'Continue' }).click(),
     ]);
     const c = await checkCodePage('en');

@@ -19,7 +19,7 @@ import { Registry } from '@idp/observability';
 import { sql, type Migration } from 'kysely';
 import { createDatabase, type Database } from './database.js';
 import { migrate } from './migrate.js';
-import { enqueue, outboxMigrations, pgIdempotencyStore, processOnce } from './outbox.js';
+import { enqueue, enqueueUnless, outboxMigrations, pgIdempotencyStore, processOnce } from './outbox.js';
 import { relayLockKey, startOutboxRelay, type OutboxRelay, type OutboxRelayOptions } from './relay.js';
 import {
   databaseUrl,
@@ -384,6 +384,30 @@ describe('db outbox against real PostgreSQL and JetStream', function () {
       const t = await setup({ createStream: false });
       const bad = { ...t.events.envelopes(1)[0]!, id: 'not-a-uuid' };
       const err = await t.commit([bad]).catch((e: unknown) => e);
+      expect(err).to.have.property('code', 'events.invalid_envelope');
+      expect(await t.unpublished()).to.equal(0);
+    });
+  });
+
+  describe('enqueueUnless()', () => {
+    it('stores the events in one statement when the query finds no row, and nothing when it finds one', async () => {
+      const t = await setup({ createStream: false });
+      await sql`CREATE TABLE blocker (key text PRIMARY KEY)`.execute(t.database.db);
+      const [first, second] = t.events.envelopes(2);
+      const unless = sql`SELECT 1 FROM blocker WHERE key = ${'k'}`;
+      expect(await enqueueUnless(t.database.db, [first!], unless)).to.equal(true);
+      await sql`INSERT INTO blocker VALUES (${'k'})`.execute(t.database.db);
+      expect(await enqueueUnless(t.database.db, [second!], unless)).to.equal(false);
+      const { rows } = await sql<{ id: string }>`SELECT id FROM outbox ORDER BY seq`.execute(t.database.db);
+      expect(rows.map((r) => r.id)).to.deep.equal([first!.id]);
+    });
+
+    it('refuses something that is not an envelope', async () => {
+      const t = await setup({ createStream: false });
+      const bad = { ...t.events.envelopes(1)[0]!, id: 'not-a-uuid' };
+      const err = await enqueueUnless(t.database.db, [bad], sql`SELECT 1 WHERE false`).catch(
+        (e: unknown) => e,
+      );
       expect(err).to.have.property('code', 'events.invalid_envelope');
       expect(await t.unpublished()).to.equal(0);
     });

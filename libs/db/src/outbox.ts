@@ -5,6 +5,7 @@ import {
   type Kysely,
   type Migration,
   type QueryExecutorProvider,
+  type RawBuilder,
 } from 'kysely';
 import { DomainError, Envelope, type IdempotencyStore } from '@idp/events';
 
@@ -104,7 +105,31 @@ const outboxTables = (db: AnyDb) => db as unknown as Kysely<OutboxTables>;
  */
 export async function enqueue(trx: InTransaction, envelopes: readonly Envelope[]): Promise<void> {
   if (envelopes.length === 0) return;
-  const rows = envelopes.map((e) => {
+  await outboxTables(trx).insertInto('outbox').values(outboxRows(envelopes)).execute();
+}
+
+/**
+ * Stores events, in one statement, only when the query `unless` finds no row; returns whether they
+ * were stored. For a write that is nothing but a check and its events: one round trip, where a
+ * transaction would add a BEGIN and a COMMIT. A single statement is atomic without one.
+ */
+export async function enqueueUnless(
+  db: AnyDb,
+  envelopes: readonly Envelope[],
+  unless: RawBuilder<unknown>,
+): Promise<boolean> {
+  if (envelopes.length === 0) return false;
+  const values = outboxRows(envelopes).map((r) => sql`(${r.id}::uuid, ${r.subject}, ${r.envelope}::jsonb)`);
+  const result = await sql`
+    INSERT INTO outbox (id, subject, envelope)
+    SELECT * FROM (VALUES ${sql.join(values)}) AS v (id, subject, envelope)
+    WHERE NOT EXISTS (${unless})
+  `.execute(outboxTables(db));
+  return Number(result.numAffectedRows ?? 0n) > 0;
+}
+
+function outboxRows(envelopes: readonly Envelope[]) {
+  return envelopes.map((e) => {
     const parsed = Envelope.safeParse(e);
     if (!parsed.success) {
       // A malformed envelope would be published and then dead-lettered by every consumer; refuse it here.
@@ -114,7 +139,6 @@ export async function enqueue(trx: InTransaction, envelopes: readonly Envelope[]
     }
     return { id: e.id, subject: e.subject, envelope: JSON.stringify(e) };
   });
-  await outboxTables(trx).insertInto('outbox').values(rows).execute();
 }
 
 /**

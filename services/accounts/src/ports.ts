@@ -145,6 +145,11 @@ export interface AccountStore {
   exportPersonalData(
     id: string,
   ): Promise<Omit<RpcResponse<typeof accountsRpc.exportPersonalData>, 'exportedAt'> | undefined>;
+  /**
+   * Stores the events, in one statement, only while none of the throttle keys has a row; returns
+   * whether they were stored. The common successful login: nothing to clear, nothing to lock.
+   */
+  enqueueUnlessThrottled(keys: readonly string[], events: readonly Envelope[]): Promise<boolean>;
   /** Runs `work` in one transaction: its writes and its events commit together or not at all. */
   transaction<T>(work: (tx: AccountTransaction) => Promise<T>): Promise<T>;
   /** Deletes throttle rows that expired before `now`; returns how many. */

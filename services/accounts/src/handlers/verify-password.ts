@@ -116,8 +116,41 @@ export const verifyPassword = (d: Deps): RpcHandler<typeof accountsRpc.verifyPas
     // Only a stored hash can verify: an unknown account never gets here.
     const known = account as AccountRecord;
 
+    const verifiedEvent = () =>
+      d.event(
+        AccountPasswordVerifiedV1,
+        {
+          aggregate: accountAggregate(known.id),
+          actor: { kind: 'user', id: known.id },
+          data: { accountId: known.id },
+        },
+        ctx,
+      );
+    const answer = () => {
+      const phone = known.smsPass === 'active' ? found.verifiedPhone : undefined;
+      return {
+        accountId: known.id,
+        smsPass: known.smsPass,
+        ...(phone ? { phoneHint: maskPhone(phone) } : {}),
+      };
+    };
+
+    // The common case in one statement: no throttle row was there to clear, no rehash is due and the
+    // state allows a login. The event is stored only if still no row exists, which is the check the
+    // transaction below makes (no row: no failure counted, so no lock); otherwise that path decides.
+    const rehashDue = d.hasher.needsRehash(known.passwordHash);
+    if (
+      !rehashDue &&
+      !found.throttle.has(keys.account) &&
+      !found.throttle.has(keys.address) &&
+      !loginRefusal(known.lifecycle.state) &&
+      (await d.store.enqueueUnlessThrottled([keys.account, keys.address], [verifiedEvent()]))
+    ) {
+      return answer();
+    }
+
     // Rehash outside the transaction: a hash costs ~15 ms that the throttle row locks need not wait for.
-    const rehashed = d.hasher.needsRehash(known.passwordHash) ? await d.hasher.hash(password) : undefined;
+    const rehashed = rehashDue ? await d.hasher.hash(password) : undefined;
     const refusal = await d.store.transaction(async (tx) => {
       // Checked again: failures that raced this request may have locked the account or the address
       // meanwhile, and a lock refuses even the right password. Only the account's row is locked, since
@@ -141,23 +174,11 @@ export const verifyPassword = (d: Deps): RpcHandler<typeof accountsRpc.verifyPas
       // their budget by logging in to an account of their own between guesses.
       if (rows.has(keys.account)) await tx.clearThrottle(keys.account);
       if (rehashed) await tx.updatePasswordHash(known.id, rehashed, now);
-      await tx.enqueue([
-        d.event(
-          AccountPasswordVerifiedV1,
-          {
-            aggregate: accountAggregate(known.id),
-            actor: { kind: 'user', id: known.id },
-            data: { accountId: known.id },
-          },
-          ctx,
-        ),
-      ]);
+      await tx.enqueue([verifiedEvent()]);
       return undefined;
     });
     if (refusal) throw refusal;
-
-    const phone = known.smsPass === 'active' ? found.verifiedPhone : undefined;
-    return { accountId: known.id, smsPass: known.smsPass, ...(phone ? { phoneHint: maskPhone(phone) } : {}) };
+    return answer();
   });
 
 /** A failure for a name with no account is filed under the login attempt, never under the name. */

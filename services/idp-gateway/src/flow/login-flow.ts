@@ -308,8 +308,10 @@ export class LoginFlow {
       },
     ];
     await this.d.store.putSession(session, now, endsTransaction);
-    if (endsTransaction !== undefined) await this.publishSessionStarted(session, correlationId);
-    await this.d.publisher.publish(
+    // Both published in one write and awaited together: the stream keeps the order of the calls.
+    const started =
+      endsTransaction !== undefined ? this.publishSessionStarted(session, correlationId) : undefined;
+    const issued = this.d.publisher.publish(
       SamlAssertionIssuedV1,
       {
         aggregate: { type: 'account', id: session.accountId },
@@ -325,6 +327,7 @@ export class LoginFlow {
       },
       { correlationId },
     );
+    await Promise.all([started, issued]);
     return {
       kind: 'post_to_sp',
       acsUrl: r.acsUrl,

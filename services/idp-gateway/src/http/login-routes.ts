@@ -5,6 +5,7 @@ import {
   SamlAuthnRequestRejectedV1,
   DomainError,
   type ErrorCode,
+  type RpcResponse,
 } from '@idp/events';
 import type { Express, Request, Response } from '@idp/web';
 import type { FlowDeps } from '../flow/deps.js';
@@ -148,6 +149,7 @@ export function mountLoginRoutes(app: Express, d: FlowDeps): void {
     lang: Lang,
     extra: { error?: string; notice?: string; email?: string } = {},
     status = 200,
+    known?: RpcResponse<typeof otpRpc.status>,
   ) => {
     const spName = tx.returnTo !== undefined ? t(lang, 'myAccount') : d.serviceName(tx.spEntityId, lang);
     const common = {
@@ -158,11 +160,9 @@ export function mountLoginRoutes(app: Express, d: FlowDeps): void {
       ...extra,
     };
     if (tx.step === 'otp' && tx.challengeId) {
-      const challenge = await d.rpc.call(
-        otpRpc.status,
-        { challengeId: tx.challengeId },
-        { correlationId: tx.id },
-      );
+      // Right after issuing or resending, the RPC's answer is the challenge's state: no need to ask again.
+      const challenge =
+        known ?? (await d.rpc.call(otpRpc.status, { challengeId: tx.challengeId }, { correlationId: tx.id }));
       const notice =
         challenge.delivery === 'failed'
           ? t(lang, 'smsFailed')
@@ -217,10 +217,17 @@ export function mountLoginRoutes(app: Express, d: FlowDeps): void {
       const body = req.body as Record<string, unknown>;
       const email = typeof body.email === 'string' ? body.email.slice(0, 254) : '';
       const password = typeof body.password === 'string' ? body.password : '';
+      // A reload of the answer below posts the password again: show the code page, send no new code.
+      if (tx.step === 'otp') {
+        await renderStep(res, tx, lang);
+        return;
+      }
       try {
         const outcome = await flow.password(tx, email, password, req.ip ?? 'unknown');
         if (outcome.kind === 'otp') {
-          res.redirect(303, '/login');
+          // The code page is the answer to this post, as most IdPs do: a redirect would cost the
+          // citizen a round trip and the gateway a second transaction read and status RPC.
+          await renderStep(res, outcome.tx, lang, {}, 200, outcome.challenge);
           return;
         }
         deliver(res, outcome, lang);
@@ -250,8 +257,12 @@ export function mountLoginRoutes(app: Express, d: FlowDeps): void {
     '/login/resend',
     ...step(async (_req, res, tx, lang) => {
       try {
-        await d.rpc.call(otpRpc.resend, { challengeId: tx.challengeId ?? '' }, { correlationId: tx.id });
-        await renderStep(res, tx, lang, { notice: t(lang, 'smsSending') });
+        const challenge = await d.rpc.call(
+          otpRpc.resend,
+          { challengeId: tx.challengeId ?? '' },
+          { correlationId: tx.id },
+        );
+        await renderStep(res, tx, lang, { notice: t(lang, 'smsSending') }, 200, challenge);
       } catch (err) {
         await handleStepError(res, tx, lang, err);
       }

@@ -1,6 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { DomainError } from '@idp/events';
-import { enqueue, processOnce, sql, type Kysely, type Selectable, type Transaction } from '@idp/db';
+import {
+  enqueue,
+  enqueueUnless,
+  processOnce,
+  sql,
+  type Kysely,
+  type Selectable,
+  type Transaction,
+} from '@idp/db';
 import {
   smsPassOf,
   type AccountLifecycle,
@@ -726,6 +734,9 @@ export function createPostgresAccountStore(db: Db): AccountStore {
         .execute();
       return new Map(rows.map((r) => [r.key, toEntry(r)]));
     },
+
+    enqueueUnlessThrottled: (keys, events) =>
+      enqueueUnless(db, events, sql`SELECT 1 FROM login_throttle WHERE key IN (${sql.join(keys)})`),
 
     transaction: (work) => db.transaction().execute((trx) => work(transactionPort(trx))),
 

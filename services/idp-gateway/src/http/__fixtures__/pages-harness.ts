@@ -286,7 +286,10 @@ export async function startPages(o: { header?: string; trustProxy?: boolean } = 
         record('otpIssue', req);
         return challenge();
       }),
-      rpcHandler(otpRpc.status, async () => challenge()),
+      rpcHandler(otpRpc.status, async (req) => {
+        record('otpStatus', req);
+        return challenge();
+      }),
       rpcHandler(otpRpc.verify, async (req) => {
         record('otpVerify', req);
         if (req.code !== '123456')
