@@ -18,7 +18,7 @@ const PASSWORD = 'another correct horse battery staple';
  * validates every logout message itself). SP1 registers Redirect and POST SLO endpoints, SP2 only
  * POST, so both bindings of the gateway's messages are exercised.
  */
-describe('single logout: SP-initiated, propagated front-channel to the other SP', function () {
+describe('single logout: SP-initiated or at the gateway, propagated front-channel to the other SPs', function () {
   this.timeout(120_000);
   let stack: Stack;
   let sp1: SloSp;
@@ -176,6 +176,35 @@ describe('single logout: SP-initiated, propagated front-channel to the other SP'
       sp1.entityId,
       sp2.entityId,
     ]);
+  });
+
+  it("logs out at the gateway's user pages: every SP of the session gets a signed LogoutRequest, then the logged-out page", async () => {
+    const b = new Browser();
+    await logIn(b, sp1);
+    await reuse(b, sp2);
+    const profiles = [sp1.profile!, sp2.profile!];
+    const before = [sp1.arrivals.length, sp2.arrivals.length];
+    const account = await b.go(`${gatewayOrigin()}/account`);
+    expect(account.has('action="/logout"'), account.html).to.equal(true);
+
+    // SP1 answers over Redirect on its own; SP2 (POST only) gets an auto-posting form.
+    const toSp2 = await b.submit(account, '/logout');
+    expect(toSp2.form('/saml/slo').action).to.equal(`${sp2.url}/saml/slo`);
+    expect(b.cookie(gatewayHost(), 'idp_session')).to.equal(undefined);
+    const final = await b.submit(toSp2, '/saml/slo');
+    expect(final.url.origin).to.equal(gatewayOrigin());
+    expect(final.has('You are logged out'), final.html).to.equal(true);
+    expect(final.has('could not be told')).to.equal(false);
+
+    for (const [i, sp] of [sp1, sp2].entries()) {
+      const arrivals = sp.arrivals.slice(before[i]);
+      expect(arrivals, sp.entityId).to.have.length(1);
+      expect(arrivals[0]!.error).to.equal(undefined);
+      expect(arrivals[0]).to.include({ kind: 'request', signed: true });
+      expect(arrivals[0]!.profile?.nameID).to.equal(profiles[i]!.nameID);
+      expect(arrivals[0]!.profile?.sessionIndex).to.equal(profiles[i]!.sessionIndex);
+    }
+    expect((await b.go(`${sp1.url}/login`)).has('/login/password')).to.equal(true);
   });
 
   it('refuses a LogoutRequest with a bad signature, a wrong Destination or no signature, and ends no session', async () => {

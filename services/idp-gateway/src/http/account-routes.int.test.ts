@@ -158,6 +158,52 @@ describe('idp-gateway user pages and smsPASS activation (real NATS and Redis, st
     expect(raised!.participants).to.have.length(1);
   });
 
+  it('logs out from the user pages with the session CSRF token, and not without it', async () => {
+    const b = new Browser(t.url);
+    await login(b, 'ana@example.si');
+    const page = await b.get('/account');
+    expect(page.html).to.include('action="/logout"');
+    const sessionId = b.cookies.get('idp_session')!;
+
+    const forged = await b.post('/logout', { csrf: 'not-the-token' });
+    expect(forged.status).to.equal(403);
+    expect(await t.store.getSession(sessionId, new Date())).to.not.equal(undefined);
+
+    const out = await b.post('/logout', { csrf: hidden(page.html, 'csrf') });
+    expect(out.status).to.equal(200);
+    expect(out.html).to.include('You are logged out');
+    // No e-service was in the session: nobody was left untold.
+    expect(out.html).to.not.include('could not be told');
+    expect(await t.store.getSession(sessionId, new Date())).to.equal(undefined);
+    expect(b.cookies.has('idp_session')).to.equal(false);
+    const again = await b.get('/account');
+    expect(again.status).to.equal(303);
+    expect(again.location).to.equal('/login');
+  });
+
+  it('tells the citizen when an e-service of the session could not be sent its LogoutRequest', async () => {
+    const b = new Browser(t.url);
+    const now = new Date();
+    const s = t.store.newSession(
+      { accountId: ACCOUNT, loa: 'low', methods: ['password'], authnInstant: now.toISOString() },
+      now,
+    );
+    // Registered nowhere: the gateway must not send anything to an address it does not know.
+    s.participants.push({
+      spEntityId: 'https://gone.test',
+      nameId: 'n',
+      nameIdFormat: 'persistent',
+      sessionIndex: 'i',
+    });
+    await t.store.putSession(s, now);
+    b.cookies.set('idp_session', s.id);
+    const page = await b.get('/account');
+    const out = await b.post('/logout', { csrf: hidden(page.html, 'csrf') });
+    expect(out.status).to.equal(200);
+    expect(out.html).to.include('could not be told');
+    expect(await t.store.getSession(s.id, new Date())).to.equal(undefined);
+  });
+
   it('refuses a post without the session CSRF token and changes nothing', async () => {
     const b = new Browser(t.url);
     await login(b, 'ana@example.si');

@@ -11,11 +11,12 @@ import {
 } from '../saml/response/build-logout.js';
 import { readLogoutResponse, type SamlResponseInput } from '../saml/verify/read-logout-response.js';
 import type { SamlRequestInput, VerifiedLogoutRequest } from '../saml/verify/types.js';
-import { newToken, type SessionParticipant } from '../session/store.js';
+import { newToken, type SessionParticipant, type SsoSession } from '../session/store.js';
 import { t } from '../web/i18n.js';
 import { renderPage } from '../web/views.js';
 import type { FlowDeps } from '../flow/deps.js';
 import { browserState, COOKIE, formBody } from './browser-state.js';
+import { sameToken } from './pages.js';
 
 /** Names the propagation chain in progress, as a fallback for an SP that drops RelayState. */
 const SUCCESS = 'urn:oasis:names:tc:SAML:2.0:status:Success';
@@ -45,7 +46,8 @@ interface AcceptedLogoutRequest {
 /** Front-channel propagation in progress: one SP at a time, then the answer to the requester. */
 interface LogoutChain {
   id: string;
-  requester: AcceptedLogoutRequest;
+  /** The SP whose LogoutRequest started it; absent when the citizen logged out at the gateway. */
+  requester?: AcceptedLogoutRequest;
   pending: SessionParticipant[];
   current?: { spEntityId: string; requestId: string };
   /** Some participant could not be told or did not confirm: the requester gets PartialLogout. */
@@ -92,12 +94,12 @@ export function mountSloRoutes(app: Express, d: SloDeps): void {
         }),
       );
 
-  const loggedOutPage = (req: Request, res: Response) =>
+  const loggedOutPage = (req: Request, res: Response, partial = false) =>
     res
       .status(200)
       .type('html')
       .set('cache-control', 'no-store')
-      .send(renderPage('logged-out', browser.lang(req), {}));
+      .send(renderPage('logged-out', browser.lang(req), { partial }));
 
   const send = (req: Request, res: Response, out: OutgoingMessage) => {
     res.set('cache-control', 'no-store');
@@ -183,6 +185,10 @@ export function mountSloRoutes(app: Express, d: SloDeps): void {
     }
     await d.store.takeLogoutState(`chain:${chain.id}`);
     res.append('set-cookie', browser.cookie(COOKIE.sloChain, '', 0));
+    if (!chain.requester) {
+      loggedOutPage(req, res, chain.partial);
+      return;
+    }
     answerRequester(
       req,
       res,
@@ -212,6 +218,11 @@ export function mountSloRoutes(app: Express, d: SloDeps): void {
       answerRequester(req, res, r, { top: 'Requester', second: 'UnknownPrincipal' });
       return;
     }
+    await endSession(req, res, session, r);
+  };
+
+  /** Ends the session and tells every participant but the requester, one after the other. */
+  const endSession = async (req: Request, res: Response, session: SsoSession, r?: AcceptedLogoutRequest) => {
     await d.store.deleteSession(session.id);
     res.append('set-cookie', browser.cookie(COOKIE.session, '', 0));
     await d.publisher.publish(
@@ -230,11 +241,35 @@ export function mountSloRoutes(app: Express, d: SloDeps): void {
     );
     await continueChain(req, res, {
       id: newToken(),
-      requester: r,
-      pending: session.participants.filter((p) => p.spEntityId !== r.spEntityId),
+      ...(r ? { requester: r } : {}),
+      pending: session.participants.filter((p) => p.spEntityId !== r?.spEntityId),
       partial: false,
     });
   };
+
+  /**
+   * Logout at the gateway itself (the user pages' button): the session ends and every e-service it
+   * logged in to gets a LogoutRequest, as for an SP's request, then the citizen sees the logged-out
+   * page. The form carries the session's CSRF token, so no other site can log a citizen out.
+   */
+  app.post('/logout', formBody, (req, res, next) => {
+    const run = async () => {
+      const sessionId = browser.read(req, COOKIE.session);
+      const session = sessionId ? await d.store.getSession(sessionId, d.now()) : undefined;
+      if (!session) {
+        if (sessionId) res.append('set-cookie', browser.cookie(COOKIE.session, '', 0));
+        loggedOutPage(req, res);
+        return;
+      }
+      if (!session.csrfToken || !sameToken((req.body as Record<string, unknown>).csrf, session.csrfToken)) {
+        req.log.warn({ errorCode: 'saml.csrf_token_invalid' }, 'logout form refused: nothing ended');
+        errorPage(req, res, 403, 'saml.csrf_token_invalid');
+        return;
+      }
+      await endSession(req, res, session);
+    };
+    run().catch(next);
+  });
 
   const onRequest = async (req: Request, res: Response, input: SamlRequestInput) => {
     let verified: VerifiedLogoutRequest;

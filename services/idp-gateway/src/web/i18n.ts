@@ -31,6 +31,9 @@ const sl = {
   switchLang: 'English',
   loggedOutTitle: 'Odjavljeni ste',
   loggedOutBody: 'Odjava iz nacionalne prijave je končana. Okno lahko zaprete.',
+  loggedOutPartial:
+    'Nekaterih e-storitev, v katere ste bili prijavljeni, ni bilo mogoče obvestiti o odjavi. Odjavite se še tam ali zaprite brskalnik.',
+  logOut: 'Odjava',
   emailNotConfirmed: 'E-poštni naslov še ni potrjen. Odprite povezavo, ki smo vam jo poslali po e-pošti.',
   myAccount: 'Moj račun',
   fixErrors: 'Popravite označene podatke',
@@ -238,6 +241,9 @@ const en: Messages = {
   switchLang: 'Slovenščina',
   loggedOutTitle: 'You are logged out',
   loggedOutBody: 'You have been logged out of the national login service. You can close this window.',
+  loggedOutPartial:
+    'Some e-services you were logged in to could not be told about the logout. Log out there too, or close the browser.',
+  logOut: 'Log out',
   emailNotConfirmed: 'The e-mail address has not been confirmed yet. Open the link we sent you by e-mail.',
   myAccount: 'My account',
   fixErrors: 'Please correct the marked fields',

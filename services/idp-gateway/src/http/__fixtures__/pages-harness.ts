@@ -39,6 +39,7 @@ import type { SigningIdentity } from '../../saml/keys.js';
 import { SessionStore } from '../../session/store.js';
 import { STATIC_DIR } from '../../web/views.js';
 import { mountAccountDataRoutes } from '../account-data-routes.js';
+import { mountSloRoutes } from '../slo-routes.js';
 import { mountAccountRoutes } from '../account-routes.js';
 import { mountLoginRoutes } from '../login-routes.js';
 import { mountRegistrationRoutes } from '../registration-routes.js';
@@ -388,6 +389,11 @@ export async function startPages(o: { header?: string; trustProxy?: boolean } = 
       });
       mountAccountRoutes(app, deps);
       mountAccountDataRoutes(app, deps);
+      // The logout button; SP-initiated logout has its own e2e suite.
+      mountSloRoutes(app, {
+        ...deps,
+        verifyLogoutRequest: () => Promise.reject(new Error('no SAML in these tests')),
+      });
       mountSmsPassRoutes(app, deps, {
         publicUrl: 'https://idp.test',
         header: a.header,
