@@ -1,15 +1,8 @@
 import { decodeBinding, type DecodedRequest } from './binding.js';
 import { refused } from './errors.js';
-import { validateAgainstSamlSchema } from './schema.js';
-import {
-  checkSignatureProfile,
-  signatureElements,
-  verifyDetachedSignature,
-  verifyEnvelopedSignature,
-} from './signature.js';
-import { spVerificationKeys } from './sp-keys.js';
+import { establishTrust, lookupIssuer, receiveDecoded } from './steps.js';
 import type { RegisteredSp } from './types.js';
-import { NS, attr, childElements, parseDom, refuseDtdAndOddEncodings, textOf } from './xml.js';
+import { NS, attr, childElements } from './xml.js';
 
 /** A LogoutResponse as the SLO route received it (the SAMLResponse counterpart of SamlRequestInput). */
 export type SamlResponseInput =
@@ -26,41 +19,21 @@ export interface ReadLogoutResponse {
 }
 
 /**
- * Reads a LogoutResponse that an SP sends back during front-channel propagation, with the same
- * transport defences as requests (capped inflate, DTDs refused, XSD, strict parse). A signature, when
- * present, must verify with the Issuer's registered key. The result only decides whether the logout
- * was complete (Success vs PartialLogout to the requesting SP): the session is already gone.
+ * Reads a LogoutResponse that an SP sends back during front-channel propagation, through the same
+ * steps as its requests: capped inflate, DTDs refused, XSD, strict parse, the signature profile, and
+ * every field read from the verified element only. The signature is required when the SP's metadata
+ * has a signing key (SAML Profiles 4.4.4.2: on the front channel it is what authenticates the answer).
+ * The result only decides whether the logout was complete (Success vs PartialLogout to the requesting
+ * SP, or the note on the logged-out page): the session is already gone.
  */
 export function readLogoutResponse(
   input: SamlResponseInput,
   lookupSp: (entityId: string) => RegisteredSp | undefined,
 ): ReadLogoutResponse {
   const decoded = decode(input);
-  refuseDtdAndOddEncodings(decoded.xml);
-  validateAgainstSamlSchema(decoded.xml);
-  const doc = parseDom(decoded.xml);
-  const root = doc.documentElement!;
-  if (root.namespaceURI !== NS.samlp || root.localName !== 'LogoutResponse')
-    throw refused('saml.malformed_request', 'expected a samlp:LogoutResponse');
-  const issuerEl = childElements(root, NS.saml, 'Issuer')[0];
-  const issuer = issuerEl ? textOf(issuerEl) : '';
-  const sp = lookupSp(issuer);
-  if (!sp) throw refused('saml.unknown_issuer', 'Issuer is not a registered SP');
-
-  let signed = false;
-  let trusted = root;
-  const embedded = signatureElements(doc);
-  if (decoded.detached) {
-    if (embedded.length > 0)
-      throw refused('saml.signature_profile_violation', 'XML signature in a Redirect message');
-    verifyDetachedSignature(decoded.detached, spVerificationKeys(sp));
-    signed = true;
-  } else if (embedded.length > 0) {
-    if (embedded.length > 1) throw refused('saml.signature_profile_violation', 'more than one Signature');
-    checkSignatureProfile(doc, root, embedded[0]!);
-    trusted = verifyEnvelopedSignature(root, embedded[0]!, spVerificationKeys(sp));
-    signed = true;
-  }
+  const received = receiveDecoded(decoded, 'LogoutResponse');
+  const sp = lookupIssuer(received.root, { lookupSp });
+  const { root: trusted, signed } = establishTrust(received, sp, sp.signingCertificates.length > 0);
   const statusCode = childElements(trusted, NS.samlp, 'Status').flatMap((s) =>
     childElements(s, NS.samlp, 'StatusCode'),
   )[0];

@@ -31,7 +31,14 @@ export function receive(
   input: SamlRequestInput,
   expected: 'AuthnRequest' | 'LogoutRequest',
 ): ReceivedRequest {
-  const decoded = decodeBinding(input);
+  return receiveDecoded(decodeBinding(input), expected);
+}
+
+/** The steps after the binding decode, for a message decoded elsewhere (an SP's LogoutResponse). */
+export function receiveDecoded(
+  decoded: DecodedRequest,
+  expected: 'AuthnRequest' | 'LogoutRequest' | 'LogoutResponse',
+): ReceivedRequest {
   refuseDtdAndOddEncodings(decoded.xml);
   validateAgainstSamlSchema(decoded.xml);
   const doc = parseDom(decoded.xml);
@@ -56,7 +63,7 @@ function issuerOf(root: Element): string | undefined {
  * The SP named by Issuer. Read from the untrusted document only to pick the keys; the signature
  * step checks the verified element names the same SP.
  */
-export function lookupIssuer(root: Element, ctx: VerifyContext): RegisteredSp {
+export function lookupIssuer(root: Element, ctx: Pick<VerifyContext, 'lookupSp'>): RegisteredSp {
   const entityId = issuerOf(root);
   if (!entityId) throw refused('saml.unknown_issuer', 'no Issuer');
   const sp = ctx.lookupSp(entityId);
@@ -85,7 +92,7 @@ export function establishTrust(received: ReceivedRequest, sp: RegisteredSp, requ
     if (embedded.length > 0)
       throw refused('saml.signature_profile_violation', 'XML signature in a Redirect message');
     if (!decoded.detached) {
-      if (required) throw refused('saml.signature_required', 'the SP must sign its requests');
+      if (required) throw refused('saml.signature_required', 'the SP must sign its messages');
       return { root, signed: false };
     }
     verifyDetachedSignature(decoded.detached, spVerificationKeys(sp));
@@ -94,7 +101,7 @@ export function establishTrust(received: ReceivedRequest, sp: RegisteredSp, requ
   }
 
   if (embedded.length === 0) {
-    if (required) throw refused('saml.signature_required', 'the SP must sign its requests');
+    if (required) throw refused('saml.signature_required', 'the SP must sign its messages');
     return { root, signed: false };
   }
   // One signature, on the root. A second one, or one on a nested element, is how a signed request
