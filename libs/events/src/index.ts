@@ -8,6 +8,7 @@ export * from './streams.js';
 export * from './publisher.js';
 export * from './signing.js';
 export * from './personal-data.js';
+export * from './client-address.js';
 export * from './consumer.js';
 export * from './contracts/messaging.js';
 export * from './contracts/services.js';

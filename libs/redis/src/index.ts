@@ -52,3 +52,4 @@ export function connectRedis(o: { url: string; prefix: string; log: Logger; name
 export function wrapRedisError(cause: unknown): DomainError {
   return new DomainError('unavailable', 'infra.redis_down', { cause, message: 'session store unavailable' });
 }
+export * from './sliding-window.js';

@@ -1,4 +1,8 @@
 import { commonConfig, envBool, port, secret, z } from '@idp/config';
+import type { AbuseLimitPolicy } from './http/abuse-limits.js';
+
+const limitMax = (fallback: number) => z.coerce.number().int().min(1).max(100_000).default(fallback);
+const limitWindow = (fallback: number) => z.coerce.number().int().min(1).max(86_400).default(fallback);
 
 export const GatewayConfig = commonConfig
   .extend({
@@ -35,10 +39,23 @@ export const GatewayConfig = commonConfig
       .default(8 * 3600),
     /** Always true in production; a browser treats http://localhost as secure, so development keeps it too. */
     COOKIE_SECURE: envBool.default(true),
-    /** The terms of use version the registration page shows and sends; must be accounts' TERMS_VERSION. */
-    TERMS_VERSION: z.string().min(1).max(40).default('2026-01'),
     /** Where the terms of use can be read (linked from the registration page). */
     TERMS_URL: z.string().url().optional(),
+    // Abuse limits on the anonymous pages that mail someone or create accounts: requests per client
+    // address (IPv4 address or IPv6 /64, as TRUST_PROXY resolves it) and per target e-mail address
+    // within a sliding window. Every post that reaches accounts counts, refused ones included.
+    LIMIT_REGISTER_ADDRESS_MAX: limitMax(10),
+    LIMIT_REGISTER_ADDRESS_WINDOW_SECONDS: limitWindow(3600),
+    LIMIT_REGISTER_EMAIL_MAX: limitMax(3),
+    LIMIT_REGISTER_EMAIL_WINDOW_SECONDS: limitWindow(3600),
+    LIMIT_CONFIRM_ADDRESS_MAX: limitMax(20),
+    LIMIT_CONFIRM_ADDRESS_WINDOW_SECONDS: limitWindow(3600),
+    LIMIT_FORGOT_ADDRESS_MAX: limitMax(10),
+    LIMIT_FORGOT_ADDRESS_WINDOW_SECONDS: limitWindow(3600),
+    LIMIT_FORGOT_EMAIL_MAX: limitMax(3),
+    LIMIT_FORGOT_EMAIL_WINDOW_SECONDS: limitWindow(3600),
+    LIMIT_RESET_ADDRESS_MAX: limitMax(20),
+    LIMIT_RESET_ADDRESS_WINDOW_SECONDS: limitWindow(3600),
     /** Optional HTTPS listener that asks for a TLS client certificate (smsPASS path `certificate`). */
     MTLS_PORT: port.optional(),
     MTLS_HOST: z.string().min(1).optional(),
@@ -74,3 +91,24 @@ export const GatewayConfig = commonConfig
     }
   });
 export type GatewayConfig = z.infer<typeof GatewayConfig>;
+
+/** The LIMIT_* settings as the abuse limiter takes them. */
+export function abuseLimitPolicy(c: GatewayConfig): AbuseLimitPolicy {
+  const w = (max: number, seconds: number) => ({ max, windowMs: seconds * 1000 });
+  return {
+    register: {
+      address: w(c.LIMIT_REGISTER_ADDRESS_MAX, c.LIMIT_REGISTER_ADDRESS_WINDOW_SECONDS),
+      email: w(c.LIMIT_REGISTER_EMAIL_MAX, c.LIMIT_REGISTER_EMAIL_WINDOW_SECONDS),
+    },
+    register_confirm: {
+      address: w(c.LIMIT_CONFIRM_ADDRESS_MAX, c.LIMIT_CONFIRM_ADDRESS_WINDOW_SECONDS),
+    },
+    password_forgot: {
+      address: w(c.LIMIT_FORGOT_ADDRESS_MAX, c.LIMIT_FORGOT_ADDRESS_WINDOW_SECONDS),
+      email: w(c.LIMIT_FORGOT_EMAIL_MAX, c.LIMIT_FORGOT_EMAIL_WINDOW_SECONDS),
+    },
+    password_reset: {
+      address: w(c.LIMIT_RESET_ADDRESS_MAX, c.LIMIT_RESET_ADDRESS_WINDOW_SECONDS),
+    },
+  };
+}

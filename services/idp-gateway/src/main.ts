@@ -4,7 +4,7 @@ import { connectRedis } from '@idp/redis';
 import { packageVersion, startRuntime } from '@idp/runtime';
 import { createWebApp, errorHandler, express, listen } from '@idp/web';
 import { openSpRegistry } from '@idp/saml';
-import { GatewayConfig } from './config.js';
+import { abuseLimitPolicy, GatewayConfig } from './config.js';
 import { homeRoute } from './http/home.js';
 import { metadataRoute } from './http/metadata.js';
 import { idpMetadataXml } from './saml/idp-metadata.js';
@@ -21,6 +21,8 @@ import { devMailRoute } from './http/dev-mail.js';
 import { devSmsRoute } from './http/dev-sms.js';
 import { mountSloRoutes } from './http/slo-routes.js';
 import { mountRegistrationRoutes } from './http/registration-routes.js';
+import { createAbuseLimiter } from './http/abuse-limits.js';
+import { termsFromAccounts } from './http/terms.js';
 import { mountAccountDataRoutes } from './http/account-data-routes.js';
 import { mountAccountRoutes } from './http/account-routes.js';
 import { certificateRoute, mountSmsPassRoutes, type SmsPassPageOptions } from './http/smspass-routes.js';
@@ -73,6 +75,8 @@ runMain(async () => {
     seenRequestId: (sp, id, ttlMs) => store.seenRequestId(sp, id, ttlMs),
   };
 
+  const pairwiseSecret =
+    config.NAMEID_PAIRWISE_SECRET ?? 'development-only-pairwise-secret-never-in-production';
   const app = createWebApp({ log: rt.log, trustProxy: config.TRUST_PROXY ? 'loopback' : undefined });
   app.use('/static', express.static(STATIC_DIR, { maxAge: '1h', index: false }));
   app.get('/', homeRoute());
@@ -83,7 +87,7 @@ runMain(async () => {
     registry,
     signing,
     idpEntityId: endpoints.entityId,
-    pairwiseSecret: config.NAMEID_PAIRWISE_SECRET ?? 'development-only-pairwise-secret-never-in-production',
+    pairwiseSecret,
     verifyAuthnRequest: (input) => verifyAuthnRequest(input, verifyContext),
     now: () => new Date(),
     log: rt.log,
@@ -104,8 +108,15 @@ runMain(async () => {
     rpc: rt.rpc,
     log: rt.log,
     secureCookies: config.COOKIE_SECURE,
-    termsVersion: config.TERMS_VERSION,
+    terms: termsFromAccounts(rt.rpc, { ttlMs: 60_000 }),
     termsUrl: config.TERMS_URL,
+    limits: createAbuseLimiter({
+      redis: redis.redis,
+      policy: abuseLimitPolicy(config),
+      // Its own HKDF key: the counters' names cannot be linked to the NameIDs.
+      keySecret: pairwiseSecret,
+      registry: rt.registry,
+    }),
   });
   mountAccountRoutes(app, deps);
   mountAccountDataRoutes(app, deps);

@@ -181,6 +181,13 @@ export const accountsRpc = {
     z.object({ next: z.literal('confirm_email') }),
     'Self-registration: validates every field, creates the account in state `registered` and mails a confirmation link.',
   ),
+  getTerms: defineRpc(
+    'idp.rpc.accounts.get_terms.v1',
+    z.object({}).strict(),
+    /** The version `register` accepts now; accounts' TERMS_VERSION is its only setting. */
+    z.object({ version: z.string().min(1).max(40) }),
+    'The current terms of use version: the one the registration page shows and a registration must send.',
+  ),
   confirmEmail: defineRpc(
     'idp.rpc.accounts.confirm_email.v1',
     z.object({ token: LinkToken }),

@@ -77,6 +77,7 @@ export const SUBJECT_OWNERS: Readonly<Record<string, Owners>> = {
   'idp.rpc.activation.list_letters.v1': rpc('activation', ['registration-authority', 'cli']),
   'idp.rpc.activation.mark_letter.v1': rpc('activation', ['registration-authority', 'cli']),
   'idp.rpc.accounts.register.v1': rpc('accounts', ['idp-gateway']),
+  'idp.rpc.accounts.get_terms.v1': rpc('accounts', ['idp-gateway']),
   'idp.rpc.accounts.confirm_email.v1': rpc('accounts', ['idp-gateway']),
   'idp.rpc.accounts.request_password_reset.v1': rpc('accounts', ['idp-gateway']),
   'idp.rpc.accounts.reset_password.v1': rpc('accounts', ['idp-gateway']),

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { clientAddressBucket } from './client-address.js';
+import { clientAddressBucket } from '@idp/events';
 
 /** `maxFailures` failed passwords within `windowMs` lock the key for `lockMs`. */
 export interface ThrottlePolicy {

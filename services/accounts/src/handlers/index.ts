@@ -8,7 +8,7 @@ import { disclosePersonalData } from './disclose-personal-data.js';
 import { personKeyStatus } from './person-key-status.js';
 import { getPersonalData, updateContactData } from './personal-data.js';
 import { requestPasswordReset, resetPassword } from './password-reset.js';
-import { register } from './register.js';
+import { getTerms, register } from './register.js';
 import { findByTaxNumber } from './find-by-tax-number.js';
 import { getAttributes } from './get-attributes.js';
 import { getOtpDestination } from './get-otp-destination.js';
@@ -21,6 +21,7 @@ export const accountsHandlers = (d: Deps): RpcHandler[] => [
   getAttributes(d),
   getOtpDestination(d),
   createAccount(d),
+  getTerms(d),
   register(d),
   confirmEmail(d),
   requestPasswordReset(d),

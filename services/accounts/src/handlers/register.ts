@@ -19,6 +19,13 @@ import {
 } from './person-keys.js';
 
 /**
+ * Serves `idp.rpc.accounts.get_terms.v1`: the gateway shows this version on its registration page
+ * instead of keeping a setting of its own that would have to agree with TERMS_VERSION.
+ */
+export const getTerms = (d: Deps): RpcHandler<typeof accountsRpc.getTerms> =>
+  rpcHandler(accountsRpc.getTerms, async () => ({ version: d.registration.termsVersion }));
+
+/**
  * Serves `idp.rpc.accounts.register.v1`. An address that already has an account gets the same
  * answer (and the same password-hashing cost) as a new one; its owner receives a "someone tried to
  * register with your address" mail instead of a confirmation link. A registration never confirmed

@@ -181,6 +181,19 @@ describe('accounts self-registration, e-mail confirmation and passwords (real NA
     expect((await lastMail()).template).to.equal('email_confirmation');
   });
 
+  it('tells the current terms version, and refuses a registration that accepted another', async () => {
+    expect(await acc.call(accountsRpc.getTerms, {})).to.deep.equal({ version: TEST_TERMS_VERSION });
+    // The version shown on a page opened before TERMS_VERSION changed: said at once, nothing written.
+    expect(await acc.refusal(accountsRpc.register, { ...ANA, termsVersion: '2025-07' })).to.deep.include({
+      kind: 'precondition',
+      code: 'accounts.terms_outdated',
+    });
+    expect(await acc.database.db.selectFrom('accounts').select('id').execute()).to.have.length(0);
+    expect(await acc.mails()).to.have.length(0);
+    await register({ termsVersion: (await acc.call(accountsRpc.getTerms, {})).version });
+    expect((await accountRow()).terms_version).to.equal(TEST_TERMS_VERSION);
+  });
+
   it('refuses invalid registrations with typed errors and writes nothing', async () => {
     const cases: [Partial<Registration>, string, string][] = [
       [{ termsVersion: '2020-01' }, 'precondition', 'accounts.terms_outdated'],

@@ -47,6 +47,40 @@ describe('idp-gateway registration and password reset pages (real NATS and Redis
     expect(b.cookies.has('idp_form')).to.equal(true);
   });
 
+  it("shows accounts' terms version, asking accounts at most once while it is cached", async () => {
+    const before = t.calls('getTerms').length;
+    for (let i = 0; i < 3; i++) {
+      const page = await new Browser(t.url).get('/register');
+      expect(hidden(page.html, 'termsVersion')).to.equal(TERMS);
+    }
+    expect(t.calls('getTerms').length - before).to.be.at.most(1);
+  });
+
+  it('refuses terms that changed between the page and the submit at the checkbox, showing the new version', async () => {
+    const b = new Browser(t.url);
+    const csrf = hidden((await b.get('/register')).html, 'csrf');
+    t.world.termsVersion = '2026-07';
+    try {
+      const res = await b.post('/register', registration(csrf, { email: 'late@example.si' }));
+      expect(res.status).to.equal(409);
+      expect(res.html).to.include('id="terms-error"');
+      expect(res.html).to.include('The terms of use have changed');
+      expect(hidden(res.html, 'termsVersion')).to.equal('2026-07');
+      expect(res.html).to.include('(version 2026-07)');
+      const again = await b.post(
+        '/register',
+        registration(csrf, { email: 'late@example.si', termsVersion: '2026-07' }),
+      );
+      expect(again.status).to.equal(303);
+    } finally {
+      t.world.termsVersion = TERMS;
+    }
+    // Back to the first version: the page that still shows 2026-07 is refused and refreshed in turn.
+    const res = await b.post('/register', registration(csrf, { termsVersion: '2026-07' }));
+    expect(res.status).to.equal(409);
+    expect(hidden(res.html, 'termsVersion')).to.equal(TERMS);
+  });
+
   it('refuses a registration without the CSRF token bound to the browser, and calls nothing', async () => {
     const b = new Browser(t.url);
     await b.get('/register');

@@ -3,6 +3,8 @@ import type { Logger } from '@idp/observability';
 import type { Express, Request, Response } from '@idp/web';
 import type { SessionStore } from '../session/store.js';
 import { t, type Lang } from '../web/i18n.js';
+import type { AbuseLimiter, LimitedEndpoint } from './abuse-limits.js';
+import type { TermsSource } from './terms.js';
 import { browserState, COOKIE, formBody, type BrowserState } from './browser-state.js';
 import {
   field,
@@ -21,9 +23,11 @@ export interface RegistrationDeps {
   rpc: RpcClient;
   log: Logger;
   secureCookies: boolean;
-  /** The terms of use version shown and accepted; must be the one accounts holds as current. */
-  termsVersion: string;
+  /** The terms of use version shown and sent back: accounts' current one. */
+  terms: TermsSource;
   termsUrl?: string | undefined;
+  /** Caps on the posts that mail someone, create an account or spend a link. */
+  limits: AbuseLimiter;
 }
 
 /** A mailed link token: 32 random bytes, base64url (as accounts makes them). */
@@ -101,6 +105,44 @@ export function mountRegistrationRoutes(app: Express, d: RegistrationDeps): void
       },
     ] as const;
 
+  /**
+   * Counts the request against the endpoint's abuse limits; when one is full, answers 429 with
+   * Retry-After and says so (the same page whichever limit it was, so a limit on an e-mail address
+   * tells nothing about whether it has an account). A Redis outage throws: the 503 page.
+   */
+  const overLimit = async (
+    req: Request,
+    res: Response,
+    lang: Lang,
+    endpoint: LimitedEndpoint,
+    email?: string,
+  ): Promise<boolean> => {
+    const verdict = await d.limits.check(endpoint, {
+      address: req.ip ?? 'unknown',
+      ...(email !== undefined ? { email } : {}),
+    });
+    if (!verdict.limited) return false;
+    // Neither the client address nor the e-mail address: the metric and the correlation id suffice.
+    req.log.warn(
+      { endpoint, limit: verdict.by, retryAfterSeconds: verdict.retryAfterSeconds },
+      'abuse limit reached',
+    );
+    res.set('retry-after', String(verdict.retryAfterSeconds));
+    sendPage(
+      res,
+      'message',
+      lang,
+      {
+        title: t(lang, 'tooManyTitle'),
+        heading: t(lang, 'tooManyTitle'),
+        message: t(lang, 'tooManyBody', { m: Math.ceil(verdict.retryAfterSeconds / 60) }),
+        isAlert: true,
+      },
+      429,
+    );
+    return true;
+  };
+
   const registerPage = async (
     req: Request,
     res: Response,
@@ -108,7 +150,8 @@ export function mountRegistrationRoutes(app: Express, d: RegistrationDeps): void
     v: Record<string, string>,
     errors: FormErrors = {},
     status = 200,
-  ) =>
+  ) => {
+    const termsVersion = await d.terms.current(req.correlationId);
     sendPage(
       res,
       'register',
@@ -117,14 +160,15 @@ export function mountRegistrationRoutes(app: Express, d: RegistrationDeps): void
         title: t(lang, 'registerTitle'),
         langUrl: langUrl(req, lang),
         csrf: await forms.token(req, res),
-        termsVersion: d.termsVersion,
-        termsText: t(lang, 'termsAccept', { v: d.termsVersion }),
+        termsVersion,
+        termsText: t(lang, 'termsAccept', { v: termsVersion }),
         termsUrl: d.termsUrl,
         v,
         errors,
       },
       status,
     );
+  };
 
   app.get(
     '/register',
@@ -157,6 +201,7 @@ export function mountRegistrationRoutes(app: Express, d: RegistrationDeps): void
       if (!/^[A-Z]{2}$/.test(v.country)) errors.country = t(lang, 'errInvalidCountry');
       if (field(req, 'terms') !== 'yes') errors.terms = t(lang, 'errTermsRequired');
       if (Object.keys(errors).length) return registerPage(req, res, lang, v, errors, 400);
+      if (await overLimit(req, res, lang, 'register', v.email)) return;
       try {
         await d.rpc.call(
           accountsRpc.register,
@@ -176,6 +221,8 @@ export function mountRegistrationRoutes(app: Express, d: RegistrationDeps): void
           { correlationId: req.correlationId },
         );
       } catch (err) {
+        // Changed since the page was shown: the page again, with the version now current.
+        if (isDomainError(err) && err.code === 'accounts.terms_outdated') d.terms.forget();
         const e = formErrors(err, lang);
         return registerPage(req, res, lang, v, e.errors, e.status);
       }
@@ -231,6 +278,7 @@ export function mountRegistrationRoutes(app: Express, d: RegistrationDeps): void
     ...page(async (req, res, lang) => {
       const token = field(req, 'token', 64);
       if (!LINK_TOKEN.test(token)) return invalidLink(req, res, lang, false);
+      if (await overLimit(req, res, lang, 'register_confirm')) return;
       try {
         await d.rpc.call(accountsRpc.confirmEmail, { token }, { correlationId: req.correlationId });
       } catch (err) {
@@ -276,6 +324,8 @@ export function mountRegistrationRoutes(app: Express, d: RegistrationDeps): void
     ...page(async (req, res, lang) => {
       const email = field(req, 'email');
       if (!email) return forgotPage(req, res, lang, email, { email: t(lang, 'required') }, 400);
+      // Counted before accounts is asked, for an unknown address as for a known one.
+      if (await overLimit(req, res, lang, 'password_forgot', email)) return;
       try {
         await d.rpc.call(
           accountsRpc.requestPasswordReset,
@@ -340,6 +390,7 @@ export function mountRegistrationRoutes(app: Express, d: RegistrationDeps): void
       if (!LINK_TOKEN.test(token)) return invalidLink(req, res, lang, true);
       const newPassword = secretField(req, 'password');
       if (!newPassword) return resetPage(req, res, lang, token, { password: t(lang, 'required') }, 400);
+      if (await overLimit(req, res, lang, 'password_reset')) return;
       try {
         await d.rpc.call(
           accountsRpc.resetPassword,

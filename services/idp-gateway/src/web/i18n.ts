@@ -81,6 +81,9 @@ const sl = {
   resetDone: 'Geslo je spremenjeno. Prijavite se z novim geslom.',
   linkInvalidTitle: 'Povezava ni veljavna',
   linkInvalidBody: 'Povezava je napačna, že uporabljena ali potekla.',
+  tooManyTitle: 'Preveč zahtev',
+  tooManyBody:
+    'Zaradi zaščite pred zlorabami je število teh zahtev začasno omejeno. Poskusite znova čez {m} min.',
   newResetLink: 'Zahtevajte novo povezavo',
   errInvalidEmail: 'Vnesite veljaven e-poštni naslov.',
   errWeakPassword: 'Geslo mora imeti vsaj 12 znakov.',
@@ -291,6 +294,9 @@ const en: Messages = {
   resetDone: 'Your password has been changed. Log in with the new password.',
   linkInvalidTitle: 'The link is not valid',
   linkInvalidBody: 'The link is wrong, already used or expired.',
+  tooManyTitle: 'Too many requests',
+  tooManyBody:
+    'To protect against abuse, the number of these requests is limited for a while. Please try again in {m} min.',
   newResetLink: 'Ask for a new link',
   errInvalidEmail: 'Enter a valid e-mail address.',
   errWeakPassword: 'The password must have at least 12 characters.',

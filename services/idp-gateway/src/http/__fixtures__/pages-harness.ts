@@ -22,7 +22,7 @@ import {
   type RpcServer,
 } from '@idp/events';
 import type { z } from '@idp/config';
-import { createLogger, Registry } from '@idp/observability';
+import { createLogger, Registry, type Logger } from '@idp/observability';
 import { connectRedis, type RedisHandle } from '@idp/redis';
 import type { SpRegistry } from '@idp/saml';
 import {
@@ -42,7 +42,9 @@ import { mountAccountDataRoutes } from '../account-data-routes.js';
 import { mountSloRoutes } from '../slo-routes.js';
 import { mountAccountRoutes } from '../account-routes.js';
 import { mountLoginRoutes } from '../login-routes.js';
+import { createAbuseLimiter, type AbuseLimiter, type AbuseLimitPolicy } from '../abuse-limits.js';
 import { mountRegistrationRoutes } from '../registration-routes.js';
+import { termsFromAccounts } from '../terms.js';
 import { certificateRoute, mountSmsPassRoutes, type SmsPassPageOptions } from '../smspass-routes.js';
 
 export const testLog = createLogger({
@@ -63,6 +65,8 @@ export interface Citizen {
 /** What the stand-ins know and every call they got (name → requests), for the tests to inspect. */
 export interface World {
   citizens: Citizen[];
+  /** The terms version the accounts stand-in holds as current (TERMS unless a test changes it). */
+  termsVersion: string;
   calls: Map<string, unknown[]>;
   /** Each account's phones, as the accounts stand-in keeps them. */
   phones: Map<string, { phone: string; verified: boolean }[]>;
@@ -77,11 +81,34 @@ export interface PagesUnderTest {
   store: SessionStore;
   deps: FlowDeps;
   smsPass: SmsPassPageOptions;
+  /** The gateway's metrics (the abuse-limit counters). */
+  metrics: Registry;
+  /** The Redis handle the pages use (a private key prefix). */
+  redis: RedisHandle;
   calls(name: string): unknown[];
-  /** Another app on the same mesh and Redis (another listener configuration). */
-  startApp(o: { trustProxy: boolean; header?: string }): Promise<HttpServer>;
+  /**
+   * Another app on the same mesh and Redis (another listener configuration); with `limits`, other
+   * abuse limits than the suite's.
+   */
+  startApp(o: {
+    trustProxy: boolean;
+    header?: string;
+    limits?: AbuseLimiter;
+    log?: Logger;
+  }): Promise<HttpServer>;
   close(): Promise<void>;
 }
+
+/** Limits no test of the pages reaches unless it sets its own. */
+export const ROOMY_LIMITS: AbuseLimitPolicy = {
+  register: { address: { max: 1000, windowMs: 3600_000 }, email: { max: 1000, windowMs: 3600_000 } },
+  register_confirm: { address: { max: 1000, windowMs: 3600_000 } },
+  password_forgot: {
+    address: { max: 1000, windowMs: 3600_000 },
+    email: { max: 1000, windowMs: 3600_000 },
+  },
+  password_reset: { address: { max: 1000, windowMs: 3600_000 } },
+};
 
 /** A port in 30100–30899: outside the e2e stacks' and other suites' ranges, free right now. */
 async function freePort(): Promise<number> {
@@ -95,7 +122,9 @@ const ACCOUNT = '6b1f7c4e-9a57-4a43-8d0a-5d1f1c6a0001';
 const SMS_ACCOUNT = '6b1f7c4e-9a57-4a43-8d0a-5d1f1c6a0002';
 const CHALLENGE = '0b4d4c8e-1d2f-4f2a-9c1e-6c7a7b9a0001';
 
-export async function startPages(o: { header?: string; trustProxy?: boolean } = {}): Promise<PagesUnderTest> {
+export async function startPages(
+  o: { header?: string; trustProxy?: boolean; limits?: AbuseLimitPolicy } = {},
+): Promise<PagesUnderTest> {
   const infra = await findInfrastructure();
   let natsServer: PrivateServer | undefined;
   let nc: NatsConnection | undefined;
@@ -138,6 +167,7 @@ export async function startPages(o: { header?: string; trustProxy?: boolean } = 
         { accountId: ACCOUNT, email: 'ana@example.si', smsPass: 'none' },
         { accountId: SMS_ACCOUNT, email: 'bor@example.si', smsPass: 'active' },
       ],
+      termsVersion: TERMS,
       calls: new Map(),
       phones: new Map(),
     };
@@ -167,8 +197,14 @@ export async function startPages(o: { header?: string; trustProxy?: boolean } = 
         smsPass: citizen(req.accountId).smsPass,
         attributes: {},
       })),
+      rpcHandler(accountsRpc.getTerms, async (req) => {
+        record('getTerms', req);
+        return { version: world.termsVersion };
+      }),
       rpcHandler(accountsRpc.register, async (req) => {
         record('register', req);
+        if (req.termsVersion !== world.termsVersion)
+          throw new DomainError('precondition', 'accounts.terms_outdated', { message: 'outdated' });
         if (req.taxNumber === '10000003')
           throw new DomainError('already_exists', 'accounts.tax_number_taken', { message: 'taken' });
         return { next: 'confirm_email' as const };
@@ -373,9 +409,22 @@ export async function startPages(o: { header?: string; trustProxy?: boolean } = 
       serviceName: () => 'test',
     };
 
-    const startApp = async (a: { trustProxy: boolean; header?: string }) => {
+    const metrics = new Registry();
+    const limits = createAbuseLimiter({
+      redis: redis.redis,
+      policy: o.limits ?? ROOMY_LIMITS,
+      keySecret: 'test-abuse-limit-secret-test-abuse-limit-secret',
+      registry: metrics,
+    });
+    const terms = termsFromAccounts(deps.rpc, { ttlMs: 60_000 });
+    const startApp = async (a: {
+      trustProxy: boolean;
+      header?: string;
+      limits?: AbuseLimiter;
+      log?: Logger;
+    }) => {
       const app: Express = createWebApp({
-        log: testLog,
+        log: a.log ?? testLog,
         ...(a.trustProxy ? { trustProxy: 'loopback' } : {}),
       });
       app.use('/static', express.static(STATIC_DIR));
@@ -383,9 +432,10 @@ export async function startPages(o: { header?: string; trustProxy?: boolean } = 
       mountRegistrationRoutes(app, {
         store,
         rpc: deps.rpc,
-        log: testLog,
+        log: a.log ?? testLog,
         secureCookies: true,
-        termsVersion: TERMS,
+        terms,
+        limits: a.limits ?? limits,
       });
       mountAccountRoutes(app, deps);
       mountAccountDataRoutes(app, deps);
@@ -420,6 +470,8 @@ export async function startPages(o: { header?: string; trustProxy?: boolean } = 
       store,
       deps,
       smsPass,
+      metrics,
+      redis,
       calls: (name) => world.calls.get(name) ?? [],
       startApp,
       close,

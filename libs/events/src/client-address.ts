@@ -1,10 +1,11 @@
 import { isIPv4, isIPv6 } from 'node:net';
 
 /**
- * The unit a client address is throttled by. An IPv4 address is one client; an IPv6 client
- * usually holds a whole /64 (SLAAC, privacy addresses), so counting single IPv6 addresses would
- * give an attacker 2^64 fresh budgets. IPv4-mapped IPv6 counts as the IPv4 address it maps.
- * Anything else (a proxy's opaque token) is taken as it is.
+ * The unit a client address is throttled by, in accounts' login throttle and the gateway's abuse
+ * limits alike. An IPv4 address is one client; an IPv6 client usually holds a whole /64 (SLAAC,
+ * privacy addresses), so counting single IPv6 addresses would give an attacker 2^64 fresh budgets.
+ * IPv4-mapped IPv6 counts as the IPv4 address it maps. Anything else (a proxy's opaque token) is
+ * taken as it is.
  */
 export function clientAddressBucket(address: string): string {
   const a = address.trim().toLowerCase().replace(/%.*$/, '');

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { clientAddressBucket } from './client-address.js';
 
-describe('domain/client-address clientAddressBucket()', () => {
+describe('events clientAddressBucket()', () => {
   it('counts an IPv4 address on its own', () => {
     expect(clientAddressBucket('203.0.113.7')).to.equal('203.0.113.7');
     expect(clientAddressBucket(' 203.0.113.7 ')).to.equal('203.0.113.7');
