@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,6 +17,7 @@ import {
   type ClientCertificate,
   type TestCa,
 } from './support/pki.js';
+import { sinks } from './support/sinks.js';
 import { startStack, type Stack } from './support/stack.js';
 
 interface Citizen {
@@ -146,32 +147,15 @@ describe('smsPASS activation end to end: registration → activation → two-fac
   });
 
   const gw = (path: string) => `${stack.gatewayUrl}${path}`;
-  const lines = <T>(file: string): T[] =>
-    existsSync(file)
-      ? readFileSync(file, 'utf8')
-          .split('\n')
-          .filter(Boolean)
-          .map((l) => JSON.parse(l) as T)
-      : [];
-  const mailsTo = (email: string) =>
-    lines<{ to: string; subject: string; text: string }>(join(stack.dir, 'dev-mail.jsonl')).filter(
-      (m) => m.to === email,
-    );
-  const smsTo = (phone: string) =>
-    lines<{ to: string; text: string }>(join(stack.dir, 'dev-sms.jsonl')).filter((m) => m.to === phone);
+  const smsTo = (phone: string) => sinks(stack).smsTo(phone);
+  const nextSmsCode = (phone: string, before: number) => sinks(stack).nextSmsCode(phone, before);
 
   /** What the `n`th (1-based) mail to `email` says once it is there, matched by `re`. */
   async function fromMail(email: string, n: number, re: RegExp): Promise<string> {
-    const mail = await waitFor(`mail #${n} to ${email}`, () => mailsTo(email)[n - 1], 20_000, 100);
+    const mail = await sinks(stack).nthMail(email, n);
     const m = re.exec(mail.text);
     expect(m, mail.text).to.not.equal(null);
     return m![1]!;
-  }
-
-  /** Waits for the next SMS to `phone` after `before` of them and returns its 6-digit code. */
-  async function nextSmsCode(phone: string, before: number): Promise<string> {
-    const sms = await waitFor(`SMS #${before + 1} to ${phone}`, () => smsTo(phone)[before], 20_000, 100);
-    return /(\d{6})(?!.*\d{6})/.exec(sms.text)![1]!;
   }
 
   /** /register → the mailed link → the confirmation button; then the password-only local login. */

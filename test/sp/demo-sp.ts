@@ -125,9 +125,13 @@ export async function startDemoSp(o: DemoSpOptions): Promise<DemoSp> {
               `<tr><th scope="row">${escapeHtml(FRIENDLY.get(k) ?? k)}</th><td data-name="${escapeHtml(k)}">${escapeHtml(String(v))}</td></tr>`,
           )
           .join('');
+        // The level the IdP vouches for, from the assertion node-saml has just validated.
+        const level =
+          /<(?:\w+:)?AuthnContextClassRef>([^<]+)</.exec(profile.getAssertionXml?.() ?? '')?.[1] ?? '';
         res.type('html')
           .send(`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Logged in</title></head><body><main>
 <h1>Logged in</h1><p>NameID: <code id="nameid">${escapeHtml(profile.nameID)}</code></p>
+<p>Level of assurance: <code id="authn-context">${escapeHtml(level)}</code></p>
 <table><caption>Attributes received</caption>${rows}</table></main></body></html>`);
       },
       (err: unknown) =>

@@ -167,8 +167,9 @@ export interface AccountTransaction {
   /** Writes a new lifecycle (and the `sms_pass`/`suspended_at` login reads, derived from it). */
   saveLifecycle(accountId: string, lifecycle: AccountLifecycle, now: Date): Promise<void>;
   /**
-   * Erasure (the citizen's right to be forgotten): deletes the phones, contact e-mails, address and
-   * tokens, and empties every personal column of the account row (the e-mail address and tax number
+   * Erasure (the citizen's right to be forgotten): deletes the phones, contact e-mails, address,
+   * tokens and the account's mail jobs in the outbox (sealed, but with a key this service holds),
+   * and empties every personal column of the account row (the e-mail address and tax number
    * are free again), which stays as a tombstone in `lifecycle` (state `erased`, decided by the state
    * machine) so event references to the id still resolve. One place, so everything erasure must also
    * destroy is added here.

@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect } from '@nats-io/transport-node';
 import type { NatsConnection } from '@nats-io/nats-core';
+import pgClient from 'pg';
+import { Redis } from '@idp/redis';
 import { privateNatsServer, privatePostgres, privateRedis, type PrivateServer } from '@idp/testing';
 import { REPO_ROOT, startMesh, type Mesh, type MeshOptions } from '../../../infra/dev/mesh.js';
 
@@ -17,6 +19,13 @@ export interface Stack {
   /** A scratch directory for this run (SP registry, SMS sink, keys). */
   dir: string;
   gatewayUrl: string;
+  /** One SQL statement as the PostgreSQL superuser on the mesh's database `idp` (every service's schema). */
+  query<R extends object = Record<string, unknown>>(text: string, values?: unknown[]): Promise<R[]>;
+  /**
+   * Moves the login of the gateway's SSO session `sessionId` `ms` into the past, as if that much time
+   * had gone by since the citizen logged in (the session itself stays valid).
+   */
+  ageLogin(sessionId: string, ms: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -102,6 +111,15 @@ async function startOn(x: {
   });
   await mesh.waitReady(90_000);
   const nc = await connect({ servers: nats.url, maxReconnectAttempts: -1, reconnectTimeWait: 200 });
+  const db = new pgClient.Pool({
+    host: '127.0.0.1',
+    port: pg.port,
+    user: 'postgres',
+    database: 'idp',
+    max: 2,
+  });
+  // A suite that stops PostgreSQL (mesh.e2e) must not crash on the pool's idle connections.
+  db.on('error', () => undefined);
   return {
     base,
     nats,
@@ -111,8 +129,26 @@ async function startOn(x: {
     nc,
     dir,
     gatewayUrl: `http://127.0.0.1:${base}`,
+    async query<R extends object>(text: string, values: unknown[] = []) {
+      return (await db.query<R>(text, values)).rows;
+    },
+    async ageLogin(sessionId, ms) {
+      // The gateway's key layout (services/idp-gateway/src/session/store.ts, prefix `gw:`).
+      const redisClient = new Redis(redis.url, { maxRetriesPerRequest: 1 });
+      try {
+        const key = `gw:sess:${sessionId}`;
+        const raw = await redisClient.get(key);
+        if (!raw) throw new Error(`no SSO session ${sessionId} in Redis`);
+        const session = JSON.parse(raw) as { authnInstant: string };
+        session.authnInstant = new Date(Date.parse(session.authnInstant) - ms).toISOString();
+        await redisClient.set(key, JSON.stringify(session), 'KEEPTTL', 'XX');
+      } finally {
+        redisClient.disconnect();
+      }
+    },
     async close() {
       await nc.close().catch(() => undefined);
+      await db.end().catch(() => undefined);
       await mesh.stop();
       await x.cleanUp();
     },

@@ -133,6 +133,30 @@ describe('accounts user-page RPCs (real NATS + PostgreSQL)', function () {
     // The address and tax number are free for a new account.
     await activeAccount('ana@example.si');
   });
+
+  it("delete_account: the account's mail jobs leave the outbox (their seal opens here); others' stay", async () => {
+    const accountId = await activeAccount();
+    await acc.call(accountsRpc.createAccount, {
+      email: 'bor@example.si',
+      password: PASSWORD,
+      givenName: 'Bor',
+      familyName: 'Kos',
+    });
+    for (const email of ['ana@example.si', 'bor@example.si'])
+      await acc.call(accountsRpc.requestPasswordReset, { email });
+    expect((await acc.mails()).map((m) => m.to)).to.have.members(['ana@example.si', 'bor@example.si']);
+    await acc.call(accountsRpc.deleteAccount, { accountId, password: PASSWORD });
+    expect((await acc.mails()).map((m) => m.to)).to.deep.equal(['bor@example.si']);
+    // The events stay: they hold references, and her personal data only under her destroyed key.
+    const events = (await acc.outbox()).filter((r) => r.envelope.aggregate.id === accountId);
+    expect(events.map((r) => r.subject)).to.include.members([
+      'idp.account.created.v1',
+      'idp.account.password_reset_requested.v1',
+      'idp.account.erased.v1',
+    ]);
+    expect(JSON.stringify(events)).not.to.include('ana@example.si');
+  });
+
   describe('add_phone (otp-sender asked over NATS, a stand-in answering)', () => {
     interface Challenge {
       state: 'pending' | 'verified';

@@ -19,7 +19,7 @@ import type { VerifiedAuthnRequest } from '../saml/verify/types.js';
 import { newToken, type LoginTransaction, type SsoSession } from '../session/store.js';
 import type { Lang } from '../web/i18n.js';
 import type { FlowDeps } from './deps.js';
-import { acceptableLevels } from './loa.js';
+import { acceptableLevels, reachableLevel } from './loa.js';
 
 /** What the HTTP layer does next: show a page, or post a SAML message to the SP. */
 export type FlowOutcome =
@@ -85,6 +85,7 @@ export class LoginFlow {
         isPassive: false,
         nameIdFormat,
         requiredLoa: levels[0]!,
+        acceptableLoas: levels,
         lang,
       },
       this.d.now(),
@@ -132,11 +133,14 @@ export class LoginFlow {
       ctx,
     );
     const sp = tx.returnTo === undefined ? this.registered(tx.spEntityId) : undefined;
+    const level = sp
+      ? reachableLevel(tx.acceptableLoas ?? [tx.requiredLoa], verified.smsPass === 'active')
+      : undefined;
     if (!sp) {
       if (verified.smsPass !== 'active') return this.finish(tx, verified.accountId, 'low', ['password']);
-    } else if (tx.requiredLoa === 'low' && sp.policy.allowedMethods.includes('password')) {
+    } else if (level === 'low') {
       return this.finish(tx, verified.accountId, 'low', ['password']);
-    } else if (verified.smsPass !== 'active') {
+    } else if (level === undefined) {
       return this.fail(
         sp,
         tx.requestId,

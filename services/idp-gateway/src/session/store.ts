@@ -13,8 +13,13 @@ export interface LoginTransaction {
   forceAuthn: boolean;
   isPassive: boolean;
   nameIdFormat: 'persistent' | 'transient';
-  /** The level this login must reach: the highest of the SP's minimum and what the request asked for. */
+  /** The level this login aims for: the SP's most preferred acceptable level (`acceptableLevels`). */
   requiredLoa: Loa;
+  /**
+   * Every level the SP accepts, the most preferred first; the login ends at the first one the account
+   * can reach. Absent in a transaction stored before it existed: `requiredLoa` alone then.
+   */
+  acceptableLoas?: Loa[];
   step: 'password' | 'otp' | 'done';
   accountId?: string;
   challengeId?: string;

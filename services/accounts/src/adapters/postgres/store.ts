@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { DomainError } from '@idp/events';
+import { ActivationMailSendJobV1, DomainError } from '@idp/events';
 import {
   enqueue,
   enqueueUnless,
@@ -255,6 +255,15 @@ function transactionPort(trx: Transaction<AccountsTables>): AccountTransaction {
           updated_at: now,
         })
         .where('id', '=', accountId)
+        .execute();
+      // The outbox keeps its rows after the relay has sent them, and a mail job holds the recipient
+      // and the mail's parameters sealed under MAIL_SEAL_KEY, which this service holds: in clear for
+      // us, so they go too. One not yet relayed is a mail to the address being erased: not sent.
+      await trx
+        .deleteFrom('outbox')
+        .where('subject', '=', ActivationMailSendJobV1.subject)
+        .where(sql<string>`envelope->'aggregate'->>'type'`, '=', 'account')
+        .where(sql<string>`envelope->'aggregate'->>'id'`, '=', accountId)
         .execute();
       // The personal data in the log goes with the person's key, in the same transaction.
       await destroyPersonKey(accountId, now);
