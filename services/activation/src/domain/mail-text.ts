@@ -60,14 +60,14 @@ export function phoneAddedMail(o: { phoneHint: string; lang: MailLanguage }): Ma
     return {
       subject: 'A phone was added to your account',
       text:
-        `The phone ${o.phoneHint} was added to your account and can now receive smsPASS codes.\n` +
+        `The phone ${o.phoneHint} was added to your account, proven by an SMS code.\n` +
         `If this was not you, remove it on your user pages at once, change your password and contact support.`,
     };
   }
   return {
     subject: 'Vašemu računu je bil dodan telefon',
     text:
-      `Vašemu računu je bil dodan telefon ${o.phoneHint}, ki lahko zdaj prejema kode smsPASS.\n` +
+      `Vašemu računu je bil dodan telefon ${o.phoneHint}, potrjen s kodo SMS.\n` +
       `Če tega niste storili vi, ga takoj odstranite na uporabniških straneh, spremenite geslo in se ` +
       `obrnite na podporo.`,
   };

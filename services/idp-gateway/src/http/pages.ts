@@ -121,6 +121,8 @@ export function showErrorPage(req: Request, res: Response, err: unknown, lang: L
     'error',
     lang,
     {
+      // Not the login pages' "Login not possible": these are the registration and user pages.
+      heading: t(lang, status >= 500 ? 'serviceUnavailableTitle' : 'errorTitleGeneric'),
       message: t(lang, status >= 500 ? 'unavailable' : 'errNotAllowed'),
       code: err.code,
       correlationId: req.correlationId,
