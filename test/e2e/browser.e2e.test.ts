@@ -1,35 +1,17 @@
 import { expect } from 'chai';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser as Chromium, BrowserContext, Page } from 'playwright-core';
 import { accountsRpc, createRpcClient } from '@idp/events';
 import { waitFor } from '@idp/testing';
-import { REPO_ROOT } from '../../infra/dev/mesh.js';
 import { startDemoSp, type DemoSp } from '../sp/demo-sp.js';
 import { Browser } from './support/browser.js';
+import { accessibilityProblems, launchChromium, openTab, type Tab } from './support/chromium.js';
 import { startStack, type Stack } from './support/stack.js';
 
 const PHONE = '+38640123456';
 const EMAIL = 'ana.novak@example.si';
 const PASSWORD = 'correct horse battery staple';
-/** Debian's chromium (infra/ensure-browser.sh installs it); never a downloaded browser. */
-const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-component-update',
-  '--disable-sync',
-];
-// Every run writes its screenshots under var/; UPDATE_SCREENSHOTS=1 refreshes the README's copies.
-const SCREENSHOTS = join(
-  REPO_ROOT,
-  ...(process.env.UPDATE_SCREENSHOTS === '1' ? ['docs', 'screenshots'] : ['var', 'screenshots']),
-);
 
 /**
  * The login in a real browser (Chromium through playwright-core), with JavaScript on: the demo SP
@@ -45,16 +27,14 @@ describe('login in a real browser (Chromium): both pages, both languages, access
   let spUrl: string;
   /** The gateway's public URL (PUBLIC_URL from the launcher), as the browser sees it. */
   let gwUrl: string;
+  let chromium: Chromium;
+  let tab: Tab;
   let context: BrowserContext;
   let page: Page;
-  let profileDir: string;
-  /** Console errors and uncaught exceptions: a CSP violation (say, an inline script) shows up here. */
-  const problems: string[] = [];
+  let problems: string[];
 
   before(async function () {
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(`no browser at ${CHROMIUM}: run bash infra/ensure-browser.sh (make test-e2e does)`);
-    }
+    chromium = await launchChromium();
     stack = await startStack();
     const port = stack.base + 91;
     spUrl = `http://localhost:${port}`;
@@ -87,30 +67,13 @@ describe('login in a real browser (Chromium): both pages, both languages, access
       15_000,
       200,
     );
-    mkdirSync(SCREENSHOTS, { recursive: true });
-    profileDir = mkdtempSync(join(tmpdir(), 'idp-chromium-'));
-    context = await chromium.launchPersistentContext(profileDir, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: CHROMIUM_ARGS,
-      // Accept-Language: sl-SI, so the first login is in Slovenian without choosing anything.
-      locale: 'sl-SI',
-      viewport: { width: 800, height: 640 },
-      javaScriptEnabled: true,
-    });
-    context.setDefaultTimeout(15_000);
-    page = context.pages()[0] ?? (await context.newPage());
-    page.on('console', (m) => {
-      // A 401 after a wrong password and the favicon's 404 are answers, not faults of the page.
-      if (m.type() === 'error' && !m.text().startsWith('Failed to load resource'))
-        problems.push(`console: ${m.text()}`);
-    });
-    page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
+    // Accept-Language: sl-SI, so the first login is in Slovenian without choosing anything.
+    tab = await openTab(chromium, { locale: 'sl-SI', viewport: { width: 800, height: 640 } });
+    ({ context, page, problems } = tab);
   });
 
   after(async () => {
-    await context?.close().catch(() => undefined);
-    if (profileDir) rmSync(profileDir, { recursive: true, force: true });
+    await chromium?.close().catch(() => undefined);
     await sp?.close();
     await stack?.close();
   });
@@ -127,7 +90,7 @@ describe('login in a real browser (Chromium): both pages, both languages, access
     return /#(\d{6})$/.exec(sms.text)![1]!;
   }
 
-  const shot = (name: string) => page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
+  const shot = (name: string) => tab.shot(name);
 
   /** Each input has a <label for> naming it, and the autocomplete the password managers need. */
   async function checkInput(id: string, label: string, autocomplete: string) {
@@ -149,6 +112,7 @@ describe('login in a real browser (Chromium): both pages, both languages, access
     );
     await checkInput('email', m.email, 'username');
     await checkInput('password', m.password, 'current-password');
+    expect(await accessibilityProblems(page)).to.deep.equal([]);
     return m;
   }
 
@@ -159,6 +123,7 @@ describe('login in a real browser (Chromium): both pages, both languages, access
     await checkInput('code', m.code, 'one-time-code');
     expect(await page.locator('#code').getAttribute('inputmode')).to.equal('numeric');
     expect(await page.locator('main').innerText()).to.contain('+386');
+    expect(await accessibilityProblems(page)).to.deep.equal([]);
     return m;
   }
 
@@ -192,6 +157,7 @@ describe('login in a real browser (Chromium): both pages, both languages, access
     }
     // The account name stays filled in; the password does not.
     expect(await page.locator('#email').inputValue()).to.equal(EMAIL);
+    expect(await accessibilityProblems(page)).to.deep.equal([]);
     await shot('wrong-password');
 
     const before = smsLines().length;

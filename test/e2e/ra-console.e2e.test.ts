@@ -1,14 +1,10 @@
 import { expect } from 'chai';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { connect } from '@nats-io/transport-node';
 import type { NatsConnection } from '@nats-io/nats-core';
-import { generateSync } from 'otplib';
 import pg from 'pg';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import {
   DomainError,
   EVENTS_STREAM,
@@ -26,24 +22,9 @@ import {
 import { Registry, createLogger } from '@idp/observability';
 import { findInfrastructure, isPortOpen, privateNatsServer, waitFor, type PrivateServer } from '@idp/testing';
 import { REPO_ROOT } from '../../infra/dev/mesh.js';
+import { launchChromium, openTab, type Tab } from './support/chromium.js';
+import { enrolmentUri, totp } from './support/officer-console.js';
 
-/** Debian's chromium (infra/ensure-browser.sh installs it); never a downloaded browser. */
-const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-component-update',
-  '--disable-sync',
-];
-// Every run writes its screenshots under var/; UPDATE_SCREENSHOTS=1 refreshes the README's copies.
-const SCREENSHOTS = join(
-  REPO_ROOT,
-  ...(process.env.UPDATE_SCREENSHOTS === '1' ? ['docs', 'screenshots'] : ['var', 'screenshots']),
-);
 const EMAIL = 'mojca.zupan@upravna-enota.si';
 const PASSWORD = 'officer password 2026';
 const ACCOUNT_ID = randomUUID();
@@ -85,16 +66,13 @@ describe('officer console in a real browser (Chromium): enrol, log in, find, app
   let databaseUrl: string;
   const schema = `t_ra_e2e_${randomBytes(5).toString('hex')}`;
   let officerId: string;
-  let context: BrowserContext;
+  let browser: Browser;
+  let tab: Tab;
   let page: Page;
-  let profileDir: string;
-  /** Console errors and uncaught exceptions: a CSP violation (say, an inline script) shows up here. */
-  const problems: string[] = [];
+  let problems: string[];
 
   before(async function () {
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(`no browser at ${CHROMIUM}: run bash infra/ensure-browser.sh (make test-e2e does)`);
-    }
+    browser = await launchChromium();
     const natsPort = await freePort();
     const httpPort = await freePort([natsPort]);
     const adminPort = await freePort([natsPort, httpPort]);
@@ -178,29 +156,12 @@ describe('officer console in a real browser (Chromium): enrol, log in, find, app
       { correlationId: 'ra-e2e-seed' },
     ));
 
-    mkdirSync(SCREENSHOTS, { recursive: true });
-    profileDir = mkdtempSync(join(tmpdir(), 'idp-chromium-'));
-    context = await chromium.launchPersistentContext(profileDir, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: CHROMIUM_ARGS,
-      locale: 'sl-SI',
-      viewport: { width: 1000, height: 720 },
-      javaScriptEnabled: true,
-    });
-    context.setDefaultTimeout(15_000);
-    page = context.pages()[0] ?? (await context.newPage());
-    page.on('console', (m) => {
-      // A 401 after a wrong code and the favicon's 404 are answers, not faults of the page.
-      if (m.type() === 'error' && !m.text().startsWith('Failed to load resource'))
-        problems.push(`console: ${m.text()}`);
-    });
-    page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
+    tab = await openTab(browser, { locale: 'sl-SI', viewport: { width: 1000, height: 720 } });
+    ({ page, problems } = tab);
   });
 
   after(async () => {
-    await context?.close().catch(() => undefined);
-    if (profileDir) rmSync(profileDir, { recursive: true, force: true });
+    await browser?.close().catch(() => undefined);
     if (ra && ra.exitCode === null) {
       ra.kill('SIGTERM');
       await new Promise((r) => ra!.once('exit', r));
@@ -216,9 +177,7 @@ describe('officer console in a real browser (Chromium): enrol, log in, find, app
     }
   });
 
-  const shot = (name: string) => page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
-  const code = (secret: string, offsetSeconds = 0) =>
-    generateSync({ secret, epoch: Math.floor(Date.now() / 1000) + offsetSeconds });
+  const shot = (name: string) => tab.shot(name);
   const click = (name: string) =>
     Promise.all([page.waitForLoadState('load'), page.getByRole('button', { name }).click()]);
 
@@ -256,14 +215,13 @@ describe('officer console in a real browser (Chromium): enrol, log in, find, app
       await qr.evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth),
     ).to.be.greaterThan(100);
     await page.getByText('Ključ za ročni vnos').click();
-    const uri = new URL(await page.locator('#otpauth-uri').innerText());
-    expect(uri.protocol).to.equal('otpauth:');
+    const uri = await enrolmentUri(page);
     expect(decodeURIComponent(uri.pathname)).to.equal(`/SI-PASS RA:${EMAIL}`);
     secret = uri.searchParams.get('secret')!;
     expect((await page.locator('#totp-secret').innerText()).replace(/\s/g, '')).to.equal(secret);
     await shot('ra-enrol');
 
-    await page.getByLabel('Koda', { exact: true }).fill(code(secret));
+    await page.getByLabel('Koda', { exact: true }).fill(totp(secret));
     await click('Potrdi');
     await page.waitForURL(`${consoleUrl}/`);
     expect(await page.getByRole('heading', { level: 1 }).innerText()).to.equal('Iskanje zahtevka');
@@ -285,7 +243,7 @@ describe('officer console in a real browser (Chromium): enrol, log in, find, app
     await page.waitForURL(`${consoleUrl}/login/totp`);
     expect(await page.getByRole('heading', { level: 1 }).innerText()).to.equal('Code from the app');
     // The enrolment used this time step's code; the next step's is accepted now (±1 step) and is not a replay.
-    await page.getByLabel('Code', { exact: true }).fill(code(secret, 30));
+    await page.getByLabel('Code', { exact: true }).fill(totp(secret, 30));
     await shot('ra-totp');
     await click('Confirm');
     await page.waitForURL(`${consoleUrl}/`);

@@ -126,7 +126,7 @@ describe('idp-gateway registration and password reset pages (real NATS and Redis
     expect(sent).not.to.have.property('emso');
   });
 
-  it('ties a refused field to its input and keeps what was typed, but never the password', async () => {
+  it('ties a refused field to its input and keeps what was typed and ticked, but never the password', async () => {
     const b = new Browser(t.url);
     const csrf = hidden((await b.get('/register')).html, 'csrf');
     const res = await b.post('/register', registration(csrf, { taxNumber: '10000003' }));
@@ -135,6 +135,7 @@ describe('idp-gateway registration and password reset pages (real NATS and Redis
     expect(res.html).to.match(/id="taxNumber"[^>]*aria-invalid="true" aria-describedby="taxNumber-error"/);
     expect(res.html).to.include('href="#taxNumber"');
     expect(res.html).to.include('value="Novak"');
+    expect(res.html).to.match(/<input id="terms"[^>]* checked[ >]/);
     expect(res.html).not.to.include(PASSWORD);
   });
 
@@ -149,6 +150,7 @@ describe('idp-gateway registration and password reset pages (real NATS and Redis
     expect(res.status).to.equal(400);
     for (const id of ['terms-error', 'givenName-error', 'birthDate-error'])
       expect(res.html).to.include(`id="${id}"`);
+    expect(res.html).not.to.match(/<input id="terms"[^>]* checked[ >]/);
     expect(t.calls('register')).to.have.length(before);
   });
 

@@ -181,6 +181,8 @@ export function mountRegistrationRoutes(app: Express, d: RegistrationDeps): void
       const v: Record<string, string> = {};
       for (const name of REGISTER_FIELDS) v[name] = field(req, name, name === 'street' ? 200 : 254);
       v.country = v.country!.toUpperCase();
+      // Shown ticked again when the form comes back with errors elsewhere.
+      v.terms = field(req, 'terms') === 'yes' ? 'yes' : '';
       const password = secretField(req, 'password');
       const errors: FormErrors = {};
       for (const name of [
@@ -199,7 +201,7 @@ export function mountRegistrationRoutes(app: Express, d: RegistrationDeps): void
       if (v.birthDate && !/^\d{4}-\d{2}-\d{2}$/.test(v.birthDate))
         errors.birthDate = t(lang, 'errInvalidBirthDate');
       if (!/^[A-Z]{2}$/.test(v.country)) errors.country = t(lang, 'errInvalidCountry');
-      if (field(req, 'terms') !== 'yes') errors.terms = t(lang, 'errTermsRequired');
+      if (v.terms !== 'yes') errors.terms = t(lang, 'errTermsRequired');
       if (Object.keys(errors).length) return registerPage(req, res, lang, v, errors, 400);
       if (await overLimit(req, res, lang, 'register', v.email)) return;
       try {
