@@ -321,6 +321,22 @@ describe('idp-gateway user pages and smsPASS activation (real NATS and Redis, st
     expect(t.calls('confirmPhone')).to.have.length(1);
   });
 
+  it('comes back from a step-up login to the page with its query, so the notice of what was done shows', async () => {
+    const b = new Browser(t.url);
+    const now = new Date();
+    const s = t.store.newSession(
+      { accountId: SMS_ACCOUNT, loa: 'low', methods: ['password'], authnInstant: now.toISOString() },
+      now,
+    );
+    await t.store.putSession(s, now);
+    b.cookies.set('idp_session', s.id);
+    // As after the phone is proven: smsPASS is active now, so the password-only session must step up.
+    const done = await login(b, 'bor@example.si', '/account?saved=smspass', '123456');
+    expect(done.location).to.equal('/account?saved=smspass');
+    const page = await b.get('/account?saved=smspass');
+    expect(page.html).to.include('smsPASS is active');
+  });
+
   it('cancels an open request', async () => {
     const b = new Browser(t.url);
     await login(b, 'ana@example.si', '/account/smspass');

@@ -58,9 +58,14 @@ export function userPages(
         const run = async () => {
           const lang = rememberLang(req, res, browser);
           const now = d.now();
+          // A GET comes back with its query (the notice of what was just done); the path is the
+          // route's own, never taken from the request, so the login cannot return anywhere else.
+          const query = req.originalUrl.indexOf('?');
+          const search = query >= 0 ? req.originalUrl.slice(query) : '';
+          const back = req.method === 'GET' && search.length <= 200 ? `${page}${search}` : page;
           const id = browser.read(req, COOKIE.session);
           const session = id ? await d.store.getSession(id, now) : undefined;
-          if (!session) return login(res, page, lang);
+          if (!session) return login(res, back, lang);
           if (session.loa === 'low') {
             const { smsPass } = await d.rpc.call(
               accountsRpc.getAttributes,
@@ -68,14 +73,14 @@ export function userPages(
               { correlationId: req.correlationId },
             );
             // The user pages change what logins rely on: they ask for the account's strongest method.
-            if (smsPass === 'active') return login(res, page, lang, session.id);
+            if (smsPass === 'active') return login(res, back, lang, session.id);
           }
           if (
             options.freshLoginMs !== undefined &&
             now.getTime() - Date.parse(session.authnInstant) > options.freshLoginMs
           ) {
             // Same session, logged in again (forceAuthn) with the account's strongest method.
-            return login(res, page, lang, session.id);
+            return login(res, back, lang, session.id);
           }
           if (!session.csrfToken) {
             session.csrfToken = newToken();
