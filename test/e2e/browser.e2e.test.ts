@@ -5,7 +5,7 @@ import type { Browser as Chromium, BrowserContext, Page } from 'playwright-core'
 import { accountsRpc, createRpcClient } from '@idp/events';
 import { waitFor } from '@idp/testing';
 import { startDemoSp, type DemoSp } from '../sp/demo-sp.js';
-import { Browser } from './support/browser.js';
+import { waitForSpAtGateway } from './support/browser.js';
 import { accessibilityProblems, launchChromium, openTab, type Tab } from './support/chromium.js';
 import { startStack, type Stack } from './support/stack.js';
 
@@ -61,12 +61,7 @@ describe('login in a real browser (Chromium): both pages, both languages, access
       },
       { correlationId: 'e2e-browser-seed' },
     );
-    await waitFor(
-      'SP registered at the gateway',
-      async () => (await new Browser().go(`${sp.url}/login`)).url.pathname === '/login',
-      15_000,
-      200,
-    );
+    await waitForSpAtGateway(sp.url);
     // Accept-Language: sl-SI, so the first login is in Slovenian without choosing anything.
     tab = await openTab(chromium, { locale: 'sl-SI', viewport: { width: 800, height: 640 } });
     ({ context, page, problems } = tab);

@@ -7,7 +7,7 @@ import { accountsRpc, createRpcClient, jetstreamManager, type Envelope } from '@
 import { LOA_URI } from '@idp/saml';
 import { selfSignedCertificate, waitFor } from '@idp/testing';
 import { startDemoSp, type DemoSp } from '../sp/demo-sp.js';
-import { Browser, Page } from './support/browser.js';
+import { Browser, Page, waitForSpAtGateway } from './support/browser.js';
 import { startStack, type Stack } from './support/stack.js';
 
 const PHONE = '+38640123456';
@@ -50,15 +50,7 @@ describe('login: AuthnRequest → password → SMS code → signed assertion at 
       { correlationId: 'e2e-seed' },
     );
     // The gateway's registry poll picks the SP up.
-    await waitFor(
-      'SP registered at the gateway',
-      async () => {
-        const page = await new Browser().go(`${sp.url}/login`);
-        return page.url.pathname === '/login' && page.status === 200;
-      },
-      15_000,
-      200,
-    );
+    await waitForSpAtGateway(sp.url);
   });
   after(async () => {
     await sp?.close();

@@ -6,7 +6,7 @@ import type { Browser as Chromium, Locator, Page } from 'playwright-core';
 import { createRpcClient, jetstreamManager, raRpc, type Envelope } from '@idp/events';
 import { waitFor } from '@idp/testing';
 import { startDemoSp, type DemoSp } from '../sp/demo-sp.js';
-import { Browser } from './support/browser.js';
+import { waitForSpAtGateway } from './support/browser.js';
 import { accessibilityProblems, launchChromium, openTab, type Tab } from './support/chromium.js';
 import { enrolOfficer } from './support/officer-console.js';
 import { startStack, type Stack } from './support/stack.js';
@@ -92,12 +92,7 @@ describe('registration and smsPASS activation in a real browser (Chromium), up t
       { email: OFFICER.email, displayName: 'Mojca Zupan', password: OFFICER.password },
       { correlationId: 'e2e-reg-browser-officer' },
     );
-    await waitFor(
-      'SP registered at the gateway',
-      async () => (await new Browser().go(`${sp.url}/login`)).url.pathname === '/login',
-      15_000,
-      200,
-    );
+    await waitForSpAtGateway(sp.url);
     // Accept-Language: en-GB, so every page is in English without choosing anything.
     citizen = await openTab(chromium, { locale: 'en-GB', viewport: { width: 800, height: 640 } });
     officer = await openTab(chromium, { locale: 'en-GB', viewport: { width: 1000, height: 720 } });

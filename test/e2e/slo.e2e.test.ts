@@ -5,7 +5,7 @@ import { SAML } from '@node-saml/node-saml';
 import { signSamlPost } from '@node-saml/node-saml/lib/saml-post-signing.js';
 import { accountsRpc, createRpcClient, jetstreamManager, type Envelope } from '@idp/events';
 import { selfSignedCertificate, waitFor } from '@idp/testing';
-import { Browser, type Page } from './support/browser.js';
+import { Browser, type Page, waitForSpAtGateway } from './support/browser.js';
 import { startSloSp, type SloSp } from './support/slo-sp.js';
 import { startStack, type Stack } from './support/stack.js';
 
@@ -65,13 +65,7 @@ describe('single logout: SP-initiated or at the gateway, propagated front-channe
       },
       { correlationId: 'e2e-slo-seed' },
     );
-    for (const sp of [sp1, sp2])
-      await waitFor(
-        `${sp.entityId} registered at the gateway`,
-        async () => (await new Browser().go(`${sp.url}/login`)).url.pathname === '/login',
-        15_000,
-        200,
-      );
+    for (const sp of [sp1, sp2]) await waitForSpAtGateway(sp.url);
   });
   after(async () => {
     await sp1?.close();

@@ -8,7 +8,7 @@ import { generateSync } from 'otplib';
 import { activationRpc, createRpcClient, jetstreamManager, raRpc, type Envelope } from '@idp/events';
 import { isPortOpen, selfSignedCertificate, waitFor } from '@idp/testing';
 import { startDemoSp, type DemoSp } from '../sp/demo-sp.js';
-import { Browser, type Page } from './support/browser.js';
+import { Browser, type Page, waitForSpAtGateway } from './support/browser.js';
 import { pdfTextRuns } from './support/pdf-text.js';
 import {
   createCa,
@@ -133,12 +133,7 @@ describe('smsPASS activation end to end: registration → activation → two-fac
       { email: OFFICER.email, displayName: 'Mojca Zupan', password: OFFICER.password },
       { correlationId: 'e2e-officer' },
     );
-    await waitFor(
-      'SP registered at the gateway',
-      async () => (await new Browser().go(`${sp.url}/login`)).url.pathname === '/login',
-      15_000,
-      200,
-    );
+    await waitForSpAtGateway(sp.url);
   });
   after(async () => {
     await sp?.close();

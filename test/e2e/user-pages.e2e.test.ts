@@ -6,7 +6,7 @@ import { createSealer, deriveKey, MAIL_SEAL_PURPOSE, type Envelope } from '@idp/
 import { LOA_URI } from '@idp/saml';
 import { waitFor } from '@idp/testing';
 import { startDemoSp, type DemoSp } from '../sp/demo-sp.js';
-import { Browser, type Page } from './support/browser.js';
+import { Browser, type Page, waitForSpAtGateway } from './support/browser.js';
 import { runCli } from './support/cli.js';
 import { sinks } from './support/sinks.js';
 import { startStack, type Stack } from './support/stack.js';
@@ -87,12 +87,7 @@ describe('user pages end to end: phones, smsPASS cancellation, export, erasure',
     expect(created.code, created.stderr).to.equal(0);
     accountId = created.stdout.trim();
     expect(accountId).to.match(/^[0-9a-f-]{36}$/);
-    await waitFor(
-      'SP registered at the gateway',
-      async () => (await new Browser().go(`${sp.url}/login`)).url.pathname === '/login',
-      15_000,
-      200,
-    );
+    await waitForSpAtGateway(sp.url);
   });
   after(async () => {
     await sp?.close();

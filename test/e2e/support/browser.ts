@@ -1,4 +1,5 @@
 import http from 'node:http';
+import { waitFor } from '@idp/testing';
 
 // node:http with keep-alive rather than fetch: the load benchmark runs this client on the same two
 // cores as the mesh, and fetch's web streams cost several times more CPU per request.
@@ -153,4 +154,20 @@ export class Page {
   has(text: string): boolean {
     return this.html.includes(text);
   }
+}
+
+/**
+ * Waits until the gateway's SP registry has picked up the SP at `spUrl` (its registry poll): the SP's
+ * login then lands on our login page instead of an unknown-Issuer error.
+ */
+export async function waitForSpAtGateway(spUrl: string): Promise<void> {
+  await waitFor(
+    `${spUrl} registered at the gateway`,
+    async () => {
+      const page = await new Browser().go(`${spUrl}/login`);
+      return page.status === 200 && page.url.pathname === '/login';
+    },
+    15_000,
+    200,
+  );
 }
