@@ -255,7 +255,10 @@ export function mountRegistrationRoutes(app: Express, d: RegistrationDeps): void
         heading: t(lang, 'linkInvalidTitle'),
         message: t(lang, 'linkInvalidBody'),
         isAlert: true,
-        ...(reset ? { link: { href: '/password/forgot', text: t(lang, 'newResetLink') } } : {}),
+        // A used confirmation link is most often a second click: the account may already work.
+        link: reset
+          ? { href: '/password/forgot', text: t(lang, 'newResetLink') }
+          : { href: '/account', text: t(lang, 'logInToAccount') },
       },
       400,
     );

@@ -87,6 +87,7 @@ const sl = {
   tooManyBody:
     'Zaradi zaščite pred zlorabami je število teh zahtev začasno omejeno. Poskusite znova čez {m} min.',
   newResetLink: 'Zahtevajte novo povezavo',
+  logInToAccount: 'Prijava v moj račun',
   errInvalidEmail: 'Vnesite veljaven e-poštni naslov.',
   errWeakPassword: 'Geslo mora imeti vsaj 12 znakov.',
   errPasswordTooLong: 'Geslo je predolgo (največ 256 znakov).',
@@ -302,6 +303,7 @@ const en: Messages = {
   tooManyBody:
     'To protect against abuse, the number of these requests is limited for a while. Please try again in {m} min.',
   newResetLink: 'Ask for a new link',
+  logInToAccount: 'Log in to my account',
   errInvalidEmail: 'Enter a valid e-mail address.',
   errWeakPassword: 'The password must have at least 12 characters.',
   errPasswordTooLong: 'The password is too long (at most 256 characters).',
