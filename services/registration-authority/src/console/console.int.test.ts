@@ -417,6 +417,8 @@ describe('officer console (HTTP, real PostgreSQL + NATS/JetStream)', function ()
       });
       const [confirmed] = await waitForEvent('idp.ra.identity_confirmed.v1', officerId);
       expect(confirmed!.actor).to.deep.equal({ kind: 'admin', id: officerId });
+      // Part of the request's journey in the audit log.
+      expect(confirmed!.correlationId).to.equal(approveMe.requestId);
       expect(confirmed!.data).to.deep.equal({
         officerId,
         requestId: approveMe.requestId,
@@ -507,6 +509,7 @@ describe('officer console (HTTP, real PostgreSQL + NATS/JetStream)', function ()
       });
       const [approved] = await waitForEvent('idp.ra.correction_approved.v1', officerId);
       expect(approved).to.deep.include({
+        correlationId: approveCorrection.requestId,
         actor: { kind: 'admin', id: officerId },
         aggregate: { type: 'correction_request', id: approveCorrection.requestId },
       });

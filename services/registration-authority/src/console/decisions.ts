@@ -94,6 +94,15 @@ const KINDS = {
   },
 } as const;
 
+/**
+ * A decision on a request is part of the request's journey: its event has the request's id as
+ * correlation id, as every event activation records about it, and the console's request as cause.
+ */
+const requestContext = (requestId: string, ctx: MessageContext): MessageContext => ({
+  correlationId: requestId,
+  causationId: ctx.correlationId,
+});
+
 /** The request behind a number, waiting for an officer or not. */
 type Target = {
   kind: keyof typeof KINDS;
@@ -219,7 +228,7 @@ export class Decisions {
               documentExpiresOn: document.expiresOn,
             },
           },
-          ctx,
+          requestContext(target.requestId, ctx),
         ),
       ]);
     });
@@ -260,7 +269,7 @@ export class Decisions {
               reason,
             },
           },
-          ctx,
+          requestContext(target.requestId, ctx),
         ),
       ]);
     });
