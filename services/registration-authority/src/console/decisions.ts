@@ -72,10 +72,12 @@ export function correctionRows(
   });
 }
 
+/** The request a number names: an smsPASS activation request or an identity correction. */
+export type FoundRequest =
+  { kind: 'activation'; request: RequestView } | { kind: 'correction'; correction: CorrectionView };
+
 /** One request as the officer sees it, with the person's data on record and this RA's decision. */
-export type Detail = { person: Person; decision: IdCheck | undefined } & (
-  { kind: 'activation'; request: RequestView } | { kind: 'correction'; correction: CorrectionView }
-);
+export type Detail = FoundRequest & { person: Person; decision: IdCheck | undefined };
 
 /**
  * How the officer's decision on each kind of request is announced. Activation consumes both kinds
@@ -140,12 +142,7 @@ export class Decisions {
   }
 
   /** The activation request or correction with this number. */
-  async find(
-    requestNumber: string,
-    ctx: MessageContext,
-  ): Promise<
-    { kind: 'activation'; request: RequestView } | { kind: 'correction'; correction: CorrectionView }
-  > {
+  async find(requestNumber: string, ctx: MessageContext): Promise<FoundRequest> {
     const n = asRequestNumber(requestNumber);
     if (!n) throw noSuchRequest();
     const found = await this.d.rpc.call(activationRpc.findForOfficer, { requestNumber: n }, ctx);
@@ -168,9 +165,7 @@ export class Decisions {
   }
 
   /** Whether an officer of this console may decide it now: path `ra`, still waiting. */
-  static isPending(
-    found: { kind: 'activation'; request: RequestView } | { kind: 'correction'; correction: CorrectionView },
-  ): boolean {
+  static isPending(found: FoundRequest): boolean {
     return found.kind === 'activation'
       ? found.request.path === 'ra' && found.request.state === 'awaiting_officer'
       : found.correction.path === 'ra' && found.correction.state === 'submitted';

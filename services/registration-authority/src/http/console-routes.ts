@@ -112,18 +112,17 @@ export function mountConsoleRoutes(
       const done = req.method === 'GET' && (req.query.done === 'approved' || req.query.done === 'rejected');
       const correction = detail.kind === 'correction';
       const approved = correction ? 'correctionApproved' : 'approved';
+      // Both kinds show as `request` (number, state, path, created); a correction also its changes.
+      const shown = detail.kind === 'activation' ? detail.request : detail.correction;
       sendPage(
         res,
         correction ? 'correction' : 'request',
         lang,
         {
           ...common(req, res),
-          title: t(lang, correction ? 'correctionTitle' : 'requestTitle', {
-            number: (detail.kind === 'activation' ? detail.request : detail.correction).requestNumber,
-          }),
-          ...(detail.kind === 'activation'
-            ? { request: detail.request }
-            : { request: detail.correction, rows: correctionRows(detail.correction, person) }),
+          title: t(lang, correction ? 'correctionTitle' : 'requestTitle', { number: shown.requestNumber }),
+          request: shown,
+          ...(detail.kind === 'correction' ? { rows: correctionRows(detail.correction, person) } : {}),
           person,
           decision,
           isPending: !decision && Decisions.isPending(detail),
