@@ -90,6 +90,7 @@ describe('officer console in a real browser (Chromium): enrol, log in, find, app
               (!req.requestNumber || r.requestNumber === req.requestNumber) &&
               (!req.accountIds || req.accountIds.includes(r.accountId)),
           ),
+          corrections: [],
         })),
         rpcHandler(accountsRpc.getAttributes, async (req) => {
           if (req.accountId !== ACCOUNT_ID) throw new DomainError('not_found', 'accounts.not_found');

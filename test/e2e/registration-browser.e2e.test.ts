@@ -1,12 +1,12 @@
 import { expect } from 'chai';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser as Chromium, Locator, Page } from 'playwright-core';
 import { createRpcClient, jetstreamManager, raRpc, type Envelope } from '@idp/events';
 import { waitFor } from '@idp/testing';
 import { startDemoSp, type DemoSp } from '../sp/demo-sp.js';
 import { waitForSpAtGateway } from './support/browser.js';
+import { sinks } from './support/sinks.js';
 import { accessibilityProblems, launchChromium, openTab, type Tab } from './support/chromium.js';
 import { enrolOfficer } from './support/officer-console.js';
 import { startStack, type Stack } from './support/stack.js';
@@ -158,20 +158,9 @@ describe('registration and smsPASS activation in a real browser (Chromium), up t
     }
   }
 
-  const smsFile = () => join(stack.dir, 'dev-sms.jsonl');
-  const smsTo = (phone: string) =>
-    existsSync(smsFile())
-      ? readFileSync(smsFile(), 'utf8')
-          .split('\n')
-          .filter(Boolean)
-          .map((l) => JSON.parse(l) as { to: string; text: string })
-          .filter((m) => m.to === phone)
-      : [];
+  const smsTo = (phone: string) => sinks(stack).smsTo(phone);
   /** The code of the SMS after the first `before` to the citizen's phone, read as from the phone. */
-  async function smsCode(before: number): Promise<string> {
-    const sms = await waitFor('SMS to the citizen', () => smsTo(CITIZEN.phone)[before], 20_000, 100);
-    return /(\d{6})(?!.*\d{6})/.exec(sms.text)![1]!;
-  }
+  const smsCode = (before: number) => sinks(stack).nextSmsCode(CITIZEN.phone, before);
 
   async function events(subject: string): Promise<Envelope[]> {
     const jsm = await jetstreamManager(stack.nc);

@@ -1,14 +1,23 @@
 import { expect } from 'chai';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { generateSync } from 'otplib';
-import { activationRpc, createRpcClient, jetstreamManager, raRpc, type Envelope } from '@idp/events';
-import { isPortOpen, selfSignedCertificate, waitFor } from '@idp/testing';
+import { activationRpc, createRpcClient, raRpc } from '@idp/events';
+import { selfSignedCertificate, waitFor } from '@idp/testing';
 import { startDemoSp, type DemoSp } from '../sp/demo-sp.js';
 import { Browser, type Page, waitForSpAtGateway } from './support/browser.js';
+import {
+  DAY,
+  eventsOf,
+  formError,
+  freePort,
+  fromMail,
+  officerEnrols,
+  presentOverMtls,
+  registerAndLogIn,
+  type Citizen,
+} from './support/citizen.js';
 import { pdfTextRuns } from './support/pdf-text.js';
 import {
   createCa,
@@ -19,16 +28,6 @@ import {
 } from './support/pki.js';
 import { sinks } from './support/sinks.js';
 import { startStack, type Stack } from './support/stack.js';
-
-interface Citizen {
-  email: string;
-  password: string;
-  givenName: string;
-  familyName: string;
-  taxNumber: string;
-  birthDate: string;
-  phone: string;
-}
 
 // Tax numbers with a valid mod-11 check digit; each path has a citizen of its own.
 const ANA: Citizen = {
@@ -50,22 +49,7 @@ const BORIS: Citizen = {
   phone: '+38641333444',
 };
 const OFFICER = { email: 'officer@upravna-enota.si', password: 'officer password 2026' };
-const DAY = 86_400_000;
 const TAX_NUMBER_OID = 'urn:oid:1.3.6.1.4.1.44044.1.1.1.2';
-
-/** Ports in 29100–29899: outside the mesh stacks' 20000–29099 (test/e2e/support/stack.ts). */
-async function freePort(): Promise<number> {
-  for (;;) {
-    const port = 29_100 + Math.floor(Math.random() * 800);
-    if (!(await isPortOpen('127.0.0.1', port))) return port;
-  }
-}
-
-const unescapeHtml = (s: string) =>
-  s.replace(/&(amp|quot|#39|lt|gt);/g, (_, e: string) =>
-    e === 'amp' ? '&' : e === 'quot' ? '"' : e === '#39' ? "'" : e === 'lt' ? '<' : '>',
-  );
-const formError = (p: Page) => /<p class="error"[^>]*>([^<]*)</.exec(p.html)?.[1];
 
 /**
  * smsPASS from nothing to a two-factor SAML login, over HTTP only, as a browser without
@@ -145,48 +129,6 @@ describe('smsPASS activation end to end: registration → activation → two-fac
   const smsTo = (phone: string) => sinks(stack).smsTo(phone);
   const nextSmsCode = (phone: string, before: number) => sinks(stack).nextSmsCode(phone, before);
 
-  /** What the `n`th (1-based) mail to `email` says once it is there, matched by `re`. */
-  async function fromMail(email: string, n: number, re: RegExp): Promise<string> {
-    const mail = await sinks(stack).nthMail(email, n);
-    const m = re.exec(mail.text);
-    expect(m, mail.text).to.not.equal(null);
-    return m![1]!;
-  }
-
-  /** /register → the mailed link → the confirmation button; then the password-only local login. */
-  async function registerAndLogIn(who: Citizen): Promise<Browser> {
-    const b = new Browser();
-    const form = await b.go(gw('/register'));
-    expect(form.status).to.equal(200);
-    const sent = await b.submit(form, '/register', {
-      email: who.email,
-      password: who.password,
-      givenName: who.givenName,
-      familyName: who.familyName,
-      taxNumber: who.taxNumber,
-      birthDate: who.birthDate,
-      street: 'Slovenska cesta 1',
-      postalCode: '1000',
-      city: 'Ljubljana',
-      country: 'SI',
-      terms: 'yes',
-    });
-    expect(sent.url.pathname, sent.html).to.equal('/register/sent');
-
-    const link = new URL(await fromMail(who.email, 1, /(https?:\/\/\S+\/register\/confirm\?token=\S+)/));
-    const confirm = await b.go(gw(link.pathname + link.search));
-    expect(confirm.has('action="/register/confirm"')).to.equal(true);
-    const confirmed = await b.submit(confirm, '/register/confirm');
-    expect(confirmed.status, confirmed.html).to.equal(200);
-
-    const login = await b.go(gw('/account'));
-    expect(login.url.pathname).to.equal('/login');
-    const account = await b.submit(login, '/login/password', { email: who.email, password: who.password });
-    expect(account.url.pathname, account.html).to.equal('/account');
-    expect(account.has(who.familyName)).to.equal(true);
-    return b;
-  }
-
   /** Asks for smsPASS on the given path; returns the request number the page shows. */
   async function requestSmsPass(
     b: Browser,
@@ -246,34 +188,12 @@ describe('smsPASS activation end to end: registration → activation → two-fac
     expect(result.html).to.contain(`>${who.birthDate}<`);
   }
 
-  async function events(subject: string): Promise<Envelope[]> {
-    const jsm = await jetstreamManager(stack.nc);
-    const info = await jsm.streams.info('IDP_EVENTS');
-    const out: Envelope[] = [];
-    for (let seq = info.state.first_seq; info.state.messages > 0 && seq <= info.state.last_seq; seq++) {
-      const m = await jsm.streams.getMessage('IDP_EVENTS', { seq }).catch(() => null);
-      if (m?.subject === subject) out.push(m.json<Envelope>());
-    }
-    return out;
-  }
-
   it('path A: registration → request at a registration office → an officer approves in the console → code by e-mail → phone → SAML login', async () => {
-    const b = await registerAndLogIn(ANA);
+    const b = await registerAndLogIn(stack, ANA);
     const { page, number } = await requestSmsPass(b, 'ra');
     expect(page.has('Visit a registration office')).to.equal(true);
 
-    // The officer: password, then the authenticator enrolled from the QR page's otpauth URI.
-    const o = new Browser();
-    const login = await o.go(`${consoleUrl}/`);
-    expect(login.url.pathname).to.equal('/login');
-    const enrol = await o.submit(login, '/login', OFFICER);
-    expect(enrol.url.pathname, enrol.html).to.equal('/login/enrol');
-    expect(enrol.html).to.match(/id="qr" src="data:image\/png;base64,/);
-    const uri = new URL(unescapeHtml(/id="otpauth-uri"[^>]*>([^<]+)</.exec(enrol.html)![1]!));
-    expect(uri.protocol).to.equal('otpauth:');
-    const secret = uri.searchParams.get('secret')!;
-    const home = await o.submit(enrol, '/login/enrol', { code: generateSync({ secret }) });
-    expect(home.url.pathname, home.html).to.equal('/');
+    const o = await officerEnrols(consoleUrl, OFFICER);
 
     const found = await o.go(`${consoleUrl}/requests?q=${ANA.taxNumber}`);
     expect(found.html).to.contain(`href="/requests/${number}"`);
@@ -290,7 +210,7 @@ describe('smsPASS activation end to end: registration → activation → two-fac
     );
 
     // Mail #1 was the confirmation link; #2 carries the activation code.
-    const code = await fromMail(ANA.email, 2, /\b([0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4})\b/);
+    const code = await fromMail(stack, ANA.email, 2, /\b([0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4})\b/);
     const sent = await waitFor(
       'code_sent shown',
       async () => {
@@ -306,42 +226,14 @@ describe('smsPASS activation end to end: registration → activation → two-fac
   });
 
   it('path B: registration → certificate request → wrong tax number, expired, revoked and untrusted certificates refused → the right one → code by letter → phone → SAML login', async () => {
-    const b = await registerAndLogIn(BORIS);
+    const b = await registerAndLogIn(stack, BORIS);
     const { page, number } = await requestSmsPass(b, 'certificate');
     const action = page.form('/account/smspass/certificate');
     expect(action.action).to.equal(`https://127.0.0.1:${mtlsPort}/account/smspass/certificate`);
 
-    /** The form posted over the mTLS listener with a client certificate; where it sends the browser. */
-    const present = (cert: ClientCertificate) =>
-      new Promise<string>((resolve, reject) => {
-        const req = httpsRequest(
-          action.action,
-          {
-            method: 'POST',
-            // The listener's certificate is self-signed for this test; what is tested is the client side.
-            rejectUnauthorized: false,
-            cert: cert.pem,
-            key: cert.keyPem,
-            headers: {
-              'content-type': 'application/x-www-form-urlencoded',
-              cookie: b.cookiesFor(gw('/account/smspass'))!,
-            },
-          },
-          (res) => {
-            res.resume();
-            res.on('end', () =>
-              res.statusCode === 303
-                ? resolve(res.headers.location!)
-                : reject(new Error(`mTLS answered ${res.statusCode}`)),
-            );
-          },
-        );
-        req.on('error', reject);
-        req.end(new URLSearchParams(action.fields).toString());
-      });
     /** Presents `cert` and returns the public page the redirect leads to. */
     const presentAndFollow = async (cert: ClientCertificate): Promise<{ location: URL; page: Page }> => {
-      const location = new URL(await present(cert));
+      const location = await presentOverMtls(action, cert, b.cookiesFor(gw('/account/smspass'))!);
       return { location, page: await b.go(gw(location.pathname + location.search)) };
     };
 
@@ -381,7 +273,7 @@ describe('smsPASS activation end to end: registration → activation → two-fac
     const reasons = await waitFor(
       'four certificate_refused events',
       async () => {
-        const e = await events('idp.activation.certificate_refused.v1');
+        const e = await eventsOf(stack, 'idp.activation.certificate_refused.v1');
         return e.length >= 4 && e.map((x) => (x.data as { reason: string }).reason);
       },
       10_000,

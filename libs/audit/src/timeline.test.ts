@@ -104,6 +104,7 @@ describe('timeline buildTimeline()', () => {
         'idp.session.started.v1',
         'idp.account.password_verification_failed.v1',
         'idp.account.smspass_cancelled.v1',
+        'idp.activation.correction_approved.v1',
         'idp.messaging.message_dead_lettered.v1',
       ].map(categoryOf),
     ).to.deep.equal([
@@ -115,6 +116,7 @@ describe('timeline buildTimeline()', () => {
       'login',
       'login',
       'activation',
+      'account',
       'other',
     ]);
   });

@@ -48,7 +48,8 @@ export interface Timeline {
 /** By subject name, so categories hold for events whose contracts are added later (activation, RA, phones). */
 export function categoryOf(subject: string): TimelineCategory {
   const [, domain, event] = subject.split('.');
-  if (domain === 'activation') return 'activation';
+  // An identity correction changes the account's personal data; it is no step of an smsPASS activation.
+  if (domain === 'activation') return event?.startsWith('correction_') ? 'account' : 'activation';
   if (domain === 'ra') return 'officer';
   if (domain === 'saml' || domain === 'session' || domain === 'otp') return 'login';
   if (domain === 'account') {

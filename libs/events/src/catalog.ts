@@ -6,6 +6,7 @@ import { ACCOUNTS_CONTRACTS } from './contracts/accounts.js';
 import { OTP_CONTRACTS } from './contracts/otp.js';
 import { SAML_CONTRACTS } from './contracts/saml.js';
 import { ACTIVATION_CONTRACTS } from './contracts/activation.js';
+import { CORRECTION_CONTRACTS } from './contracts/correction.js';
 import { RA_CONTRACTS } from './contracts/ra.js';
 import { NOTARY_CONTRACTS } from './contracts/notary.js';
 
@@ -59,6 +60,7 @@ export const catalog = new Catalog([
   ...OTP_CONTRACTS,
   ...SAML_CONTRACTS,
   ...ACTIVATION_CONTRACTS,
+  ...CORRECTION_CONTRACTS,
   ...RA_CONTRACTS,
   ...SEAL_CONTRACTS,
   ...NOTARY_CONTRACTS,

@@ -14,6 +14,7 @@ export * from './contracts/messaging.js';
 export * from './contracts/services.js';
 export * from './contracts/accounts.js';
 export * from './contracts/activation.js';
+export * from './contracts/correction.js';
 export * from './contracts/otp.js';
 export * from './contracts/saml.js';
 export * from './contracts/ra.js';

@@ -1,5 +1,6 @@
 import type {
   AuditorEntry,
+  CorrectedField,
   RpcRequest,
   RpcResponse,
   otpRpc,
@@ -18,6 +19,7 @@ import type { LoginPolicy, ThrottleEntry } from './domain/login-throttle.js';
 import type { PersonKeyWrapper } from './domain/person-key.js';
 
 export type SmsPass = z.infer<typeof SmsPassStatus>;
+export type CorrectedFieldName = z.infer<typeof CorrectedField>;
 
 export interface Clock {
   now(): Date;
@@ -188,8 +190,23 @@ export interface AccountTransaction {
   lockToken(hash: Buffer): Promise<TokenRow | undefined>;
   /** Spends every unused token of this purpose for the account (a newer link or a changed password). */
   spendTokens(accountId: string, purpose: TokenPurpose, now: Date): Promise<void>;
-  /** Replaces the permanent address and the contact e-mails / unverified phones given. */
+  /** Replaces the permanent address (registration and identity corrections only). */
   saveAddress(accountId: string, address: PostalAddress, now: Date): Promise<void>;
+  /** The account an identity correction was applied to, if it was applied before. */
+  findIdentityCorrection(requestId: string): Promise<{ accountId: string } | undefined>;
+  /**
+   * Writes the corrected names and address given and records the correction under `requestId`. Only
+   * an approved correction calls it (the handler asks the state machine first).
+   */
+  correctIdentity(o: {
+    requestId: string;
+    accountId: string;
+    givenName?: string | undefined;
+    familyName?: string | undefined;
+    address?: PostalAddress | undefined;
+    fields: readonly CorrectedFieldName[];
+    now: Date;
+  }): Promise<void>;
   addContactEmail(accountId: string, email: string, now: Date): Promise<boolean>;
   removeContactEmail(accountId: string, email: string): Promise<boolean>;
   setLanguage(accountId: string, language: 'sl' | 'en', now: Date): Promise<void>;

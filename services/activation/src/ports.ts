@@ -1,4 +1,5 @@
 import type { Envelope, MessageContext, MessageDef, MessageInput } from '@idp/events';
+import type { CorrectionRequest, CorrectionState } from './domain/correction.js';
 import type { ActivationRequest, ActivationState } from './domain/request.js';
 
 export interface Clock {
@@ -22,10 +23,10 @@ export interface Letter {
   postedBy: string | null;
 }
 
-export interface OfficerQuery {
+export interface OfficerQuery<S extends string = ActivationState> {
   requestNumber?: string;
   accountIds?: readonly string[];
-  state?: ActivationState;
+  state?: S;
   limit: number;
 }
 
@@ -37,6 +38,11 @@ export interface RequestStore {
   /** Ids of open requests whose deadline is at or before `now`, oldest deadline first. */
   findDue(now: Date, limit: number): Promise<string[]>;
   listLetters(state: LetterState | undefined): Promise<Letter[]>;
+  /** The account's newest identity correction, submitted or not. */
+  findLatestCorrection(accountId: string): Promise<CorrectionRequest | undefined>;
+  findCorrectionsForOfficer(q: OfficerQuery<CorrectionState>): Promise<CorrectionRequest[]>;
+  /** Ids of submitted corrections whose deadline is at or before `now`, oldest deadline first. */
+  findDueCorrections(now: Date, limit: number): Promise<string[]>;
   /** Runs `work` in one transaction: its writes and its events commit together or not at all. */
   transaction<T>(work: (tx: RequestTransaction) => Promise<T>): Promise<T>;
 }
@@ -62,6 +68,14 @@ export interface RequestTransaction {
   insertLetter(letter: Omit<Letter, 'requestNumber'>): Promise<void>;
   lockLetter(letterId: string): Promise<Letter | undefined>;
   saveLetter(letter: Letter): Promise<void>;
+  /**
+   * Throws `already_exists` `activation.correction_exists` when the account has a submitted
+   * correction, and {@link RequestNumberTaken} when the number is in use.
+   */
+  insertCorrection(correction: CorrectionRequest): Promise<void>;
+  /** The correction, locked until commit (as {@link RequestTransaction.lock}). */
+  lockCorrection(correctionId: string): Promise<CorrectionRequest | undefined>;
+  saveCorrection(correction: CorrectionRequest): Promise<void>;
   /** Adds events to the outbox, published once the transaction commits. */
   enqueue(envelopes: readonly Envelope[]): Promise<void>;
   /** True the first time `consumer` sees `messageId` in a committed transaction (see processOnce). */

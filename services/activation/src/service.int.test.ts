@@ -2,29 +2,22 @@ import { expect } from 'chai';
 import { randomUUID } from 'node:crypto';
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import {
-  Catalog,
-  MessagingMessageDeadLetteredV1,
   RaIdentityConfirmedV1,
   RaRequestRejectedV1,
   activationRpc,
-  buildEnvelope,
-  consume,
-  createPublisher,
   jetstream,
-  jetstreamManager,
-  publishEnvelope,
-  type Envelope,
   type EventDef,
-  type JetStreamManager,
-  type RunningConsumer,
-  createTestSigner,
 } from '@idp/events';
-import { Registry } from '@idp/observability';
-import { uniqueName, waitFor } from '@idp/testing';
+import { waitFor } from '@idp/testing';
 import { sweepExpired } from './expiry-sweep.js';
-import { raHandlers } from './handlers/ra-events.js';
 import { createCa, createClientCertificate, createCrl, type TestCa } from './testing/certificates.js';
-import { SMS_CODE, startActivation, type ActivationUnderTest } from './testing/harness.js';
+import {
+  SMS_CODE,
+  startActivation,
+  startRaConsumer as startOwnRaConsumer,
+  type ActivationUnderTest,
+  type RaConsumer,
+} from './testing/harness.js';
 
 const DAY = 86_400_000;
 const ACCOUNT = '0b7c1c6e-5d0e-4f4e-9a57-3c1f0c1b2a10';
@@ -32,16 +25,10 @@ const OFFICER = '5b1d2c3e-1111-4222-8333-444455556666';
 const PHONE = '+38640123456';
 const TAX = '50223054';
 
-const signer = createTestSigner();
-
 describe('activation service (real NATS + PostgreSQL)', function () {
   this.timeout(60_000);
   let a: ActivationUnderTest;
-  let jsm: JetStreamManager;
-  let stream: string | undefined;
-  let consumer: RunningConsumer | undefined;
-  /** Officer decisions on subjects of this run's own (the machine's IDP_EVENTS holds the real ones). */
-  let raDefs: { confirmed: EventDef; rejected: EventDef; catalog: Catalog };
+  let ra: RaConsumer | undefined;
 
   beforeEach(async () => {
     a = await startActivation();
@@ -57,51 +44,16 @@ describe('activation service (real NATS + PostgreSQL)', function () {
     });
   });
   afterEach(async () => {
-    await consumer?.stop();
-    consumer = undefined;
-    if (stream) await jsm.streams.delete(stream).catch(() => undefined);
-    stream = undefined;
+    await ra?.stop();
+    ra = undefined;
     await a.close();
   });
 
-  /** Starts the real durable consumer on a stream of this test's own. */
+  /** Starts the real durable consumer of officer decisions on a stream of this test's own. */
   async function startRaConsumer() {
-    const domain = uniqueName('tra');
-    const confirmed = { ...RaIdentityConfirmedV1, subject: `idp.${domain}.identity_confirmed.v1` };
-    const rejected = { ...RaRequestRejectedV1, subject: `idp.${domain}.request_rejected.v1` };
-    const catalog = new Catalog([MessagingMessageDeadLetteredV1, confirmed, rejected]);
-    raDefs = { confirmed, rejected, catalog };
-    jsm = await jetstreamManager(a.nc);
-    stream = uniqueName('T_RA_').toUpperCase();
-    await jsm.streams.add({ name: stream, subjects: [`idp.${domain}.>`], duplicate_window: 60_000_000_000 });
-    const js = jetstream(a.nc);
-    const byReal = new Map<string, EventDef>([
-      [RaIdentityConfirmedV1.subject, confirmed],
-      [RaRequestRejectedV1.subject, rejected],
-    ]);
-    consumer = await consume(js, jsm, {
-      stream,
-      durable: 'activation-ra',
-      filterSubject: `idp.${domain}.>`,
-      handlers: raHandlers(a.activation.deps).map((h) => ({ ...h, def: byReal.get(h.def.subject)! })),
-      catalog,
-      publisher: createPublisher(js, { producer: 'test', catalog, signer }),
-      log: a.activation.deps.log,
-      registry: new Registry(),
-      backoffMs: [100],
-    });
+    ra = await startOwnRaConsumer(a);
   }
-
-  async function publishRa(def: EventDef, data: Record<string, unknown>, id?: string): Promise<Envelope> {
-    const env = buildEnvelope(
-      def,
-      { aggregate: { type: 'activation_request', id: String(data.requestId) }, data, ...(id ? { id } : {}) },
-      { correlationId: String(data.requestId) },
-      { producer: 'registration-authority@test', catalog: raDefs.catalog },
-    );
-    await publishEnvelope(jetstream(a.nc), env, signer);
-    return env;
-  }
+  const publishRa = (def: EventDef, data: Record<string, unknown>) => ra!.publish(def, data);
 
   const request = (path: 'ra' | 'certificate' = 'ra') =>
     a.call(activationRpc.request, { accountId: ACCOUNT, path, personalDataConfirmed: true });
@@ -118,9 +70,9 @@ describe('activation service (real NATS + PostgreSQL)', function () {
 
   /** Path ra up to code_sent, through the consumer; returns the request id and the e-mailed code. */
   async function toCodeSent(): Promise<{ requestId: string; code: string }> {
-    if (!consumer) await startRaConsumer();
+    if (!ra) await startRaConsumer();
     const { requestId } = await request('ra');
-    await publishRa(raDefs.confirmed, {
+    await publishRa(RaIdentityConfirmedV1, {
       officerId: OFFICER,
       requestId,
       accountId: ACCOUNT,
@@ -148,7 +100,7 @@ describe('activation service (real NATS + PostgreSQL)', function () {
     ).to.have.length(1);
 
     await startRaConsumer();
-    const confirmation = await publishRa(raDefs.confirmed, {
+    const confirmation = await publishRa(RaIdentityConfirmedV1, {
       officerId: OFFICER,
       requestId: view.requestId,
       accountId: ACCOUNT,
@@ -316,14 +268,14 @@ describe('activation service (real NATS + PostgreSQL)', function () {
     await startRaConsumer();
     const { requestId } = await request('ra');
     const data = { officerId: OFFICER, requestId, accountId: ACCOUNT, reason: 'photo does not match' };
-    await publishRa(raDefs.rejected, data);
+    await publishRa(RaRequestRejectedV1, data);
     await waitFor('rejected', async () => (await state(requestId)).state === 'rejected');
     expect((await a.call(activationRpc.get, { accountId: ACCOUNT })).request).to.include({
       state: 'rejected',
       rejectionReason: 'photo does not match',
     });
     // A late confirmation for the rejected request is dropped, not retried.
-    await publishRa(raDefs.confirmed, {
+    await publishRa(RaIdentityConfirmedV1, {
       officerId: OFFICER,
       requestId,
       accountId: ACCOUNT,

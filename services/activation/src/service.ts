@@ -61,7 +61,7 @@ export function buildActivation(w: {
     policy: w.policy ?? DEFAULT_POLICY,
     codeKey: codeKey(w.codeSecret),
     generateCode: () => generateActivationCode(),
-    generateRequestNumber: () => generateRequestNumber(),
+    generateRequestNumber: (prefix) => generateRequestNumber(prefix),
     smsServiceName: config.SMS_SERVICE_NAME,
     mailLanguage: config.MAIL_LANGUAGE,
     log: w.log,
@@ -69,7 +69,10 @@ export function buildActivation(w: {
   return {
     deps,
     handlers: activationHandlers(deps),
-    /** The durable consumer of the officers' decisions (idp.ra.identity_confirmed / request_rejected). */
+    /**
+     * The durable consumer of the officers' decisions: idp.ra.identity_confirmed / request_rejected
+     * (activation requests) and idp.ra.correction_approved / correction_rejected (corrections).
+     */
     startConsumer: (o: {
       js: JetStreamClient;
       jsm: JetStreamManager;

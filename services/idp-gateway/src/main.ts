@@ -25,6 +25,7 @@ import { createAbuseLimiter } from './http/abuse-limits.js';
 import { termsFromAccounts } from './http/terms.js';
 import { mountAccountDataRoutes } from './http/account-data-routes.js';
 import { mountAccountRoutes } from './http/account-routes.js';
+import { correctionCertificateRoute, mountCorrectionRoutes } from './http/correction-routes.js';
 import { certificateRoute, mountSmsPassRoutes, type SmsPassPageOptions } from './http/smspass-routes.js';
 import { listenMtls } from './http/client-certificate.js';
 import type { FlowDeps } from './flow/deps.js';
@@ -136,6 +137,7 @@ runMain(async () => {
       (config.TRUSTED_CLIENT_CERT_HEADER && config.TRUST_PROXY ? config.PUBLIC_URL : undefined),
   };
   mountSmsPassRoutes(app, deps, smsPass);
+  mountCorrectionRoutes(app, deps, smsPass);
   mountSloRoutes(app, { ...deps, verifyLogoutRequest: (input) => verifyLogoutRequest(input, verifyContext) });
   if (config.IDP_ENV === 'development') {
     app.get('/dev/sms', devSmsRoute(rt.rpc));
@@ -159,9 +161,10 @@ runMain(async () => {
   });
   rt.onShutdown('public http', http.close);
   if (config.MTLS_PORT !== undefined) {
-    // Its own app with the one route that reads the certificate; every answer redirects to PUBLIC_URL.
+    // Its own app with the routes that read the certificate; every answer redirects to PUBLIC_URL.
     const mtlsApp = createWebApp({ log: rt.log });
     mtlsApp.post('/account/smspass/certificate', ...certificateRoute(deps, smsPass));
+    mtlsApp.post('/account/correction/certificate', ...correctionCertificateRoute(deps, smsPass));
     mtlsApp.use(errorHandler());
     const mtls = await listenMtls(mtlsApp, {
       host: config.MTLS_HOST ?? config.HTTP_HOST,

@@ -49,17 +49,33 @@ export async function createCa(name: string): Promise<TestCa> {
   return { cert, pem: cert.toString('pem'), keys };
 }
 
-/** A client-authentication certificate of `ca` whose subject carries `serialNumber=TINSI-<taxNumber>`. */
+/**
+ * A client-authentication certificate of `ca` whose subject carries `serialNumber=TINSI-<taxNumber>`
+ * and, when given, the person's `givenName` and `surname` attributes (as qualified certificates do).
+ */
 export async function createClientCertificate(
   ca: TestCa,
-  o: { commonName: string; taxNumber: string; notBefore?: Date; notAfter?: Date },
+  o: {
+    commonName: string;
+    taxNumber: string;
+    givenName?: string;
+    surname?: string;
+    notBefore?: Date;
+    notAfter?: Date;
+  },
 ): Promise<ClientCertificate> {
   const keys = await newKeys();
   const notBefore = o.notBefore ?? new Date(Date.now() - DAY);
   const serialNumber = nextSerial();
   const cert = await x509.X509CertificateGenerator.create({
     serialNumber,
-    subject: [{ CN: [o.commonName] }, { C: ['SI'] }, { '2.5.4.5': [`TINSI-${o.taxNumber}`] }],
+    subject: [
+      { CN: [o.commonName] },
+      { C: ['SI'] },
+      { '2.5.4.5': [`TINSI-${o.taxNumber}`] },
+      ...(o.givenName ? [{ '2.5.4.42': [o.givenName] }] : []),
+      ...(o.surname ? [{ '2.5.4.4': [o.surname] }] : []),
+    ],
     issuer: ca.cert.subject,
     notBefore,
     notAfter: o.notAfter ?? new Date(notBefore.getTime() + 365 * DAY),

@@ -85,7 +85,8 @@ const Password = z.string().min(1).max(1024);
 const Language = z.enum(['sl', 'en']);
 /** A link token as mailed: 32 random bytes, base64url. */
 const LinkToken = z.string().regex(/^[A-Za-z0-9_-]{43}$/);
-const PostalAddress = z.object({
+/** A permanent address as the citizen typed it (registration, identity correction). */
+export const PostalAddress = z.object({
   street: z.string().trim().min(1).max(200),
   postalCode: z.string().trim().min(1).max(20),
   city: z.string().trim().min(1).max(100),
@@ -238,7 +239,6 @@ export const accountsRpc = {
     'idp.rpc.accounts.update_contact_data.v1',
     z.object({
       accountId: AccountId,
-      address: PostalAddress.optional(),
       addEmails: z.array(z.string().max(254)).max(10).default([]),
       removeEmails: z.array(z.string().max(254)).max(10).default([]),
       /** Added unverified: a phone is bound only once an SMS code has proven it. */
@@ -246,7 +246,8 @@ export const accountsRpc = {
       language: Language.optional(),
     }),
     z.object({ accountId: AccountId }),
-    'Changes the permanent address, contact e-mails, unverified phones or mail language.',
+    'Changes contact e-mails, unverified phones or the mail language. Names and the permanent address ' +
+      'are identity data: they change only through an identity correction (idp.rpc.accounts.correct_identity.v1).',
   ),
   personKeyStatus: defineRpc(
     'idp.rpc.accounts.person_key_status.v1',
@@ -460,7 +461,11 @@ export const AccountDuplicateRegistrationAttemptedV1 = defineEvent(
 );
 export const AccountContactDataUpdatedV1 = defineEvent(
   'idp.account.contact_data_updated.v1',
-  z.object({ ...Aggregate, changed: z.array(z.enum(['address', 'emails', 'phones', 'language'])) }),
+  z.object({
+    ...Aggregate,
+    /** `address` only in events from before identity corrections (the log keeps them; replays check them). */
+    changed: z.array(z.enum(['address', 'emails', 'phones', 'language'])),
+  }),
   'The citizen changed contact data (which kinds, never the values).',
 );
 export const AccountTokenRejectedV1 = defineEvent(

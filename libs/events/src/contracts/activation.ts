@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { defineEvent, defineJob, defineRpc } from '../define.js';
+import { CorrectionNumber, CorrectionState, CorrectionView, IdentityProofPath } from './correction.js';
 
 /**
  * The smsPASS activation workflow (service `activation`): one request per attempt to activate,
@@ -30,6 +31,14 @@ export const ACTIVATION_ERROR_CODES = [
    * compare and a permanent address to post the letter to).
    */
   'activation.personal_data_incomplete',
+  /** The citizen already has a correction waiting for a decision. */
+  'activation.correction_exists',
+  /** The correction proposes nothing that differs from the record. */
+  'activation.correction_unchanged',
+  /** An address cannot be proven by a certificate: such a correction goes through an officer. */
+  'activation.correction_needs_officer',
+  /** A valid certificate of this person whose given name or surname differs from the corrected one. */
+  'activation.certificate_name_mismatch',
 ] as const;
 
 const AccountId = z.string().uuid();
@@ -37,7 +46,7 @@ const RequestId = z.string().uuid();
 /** Short, human-friendly number an officer types in: `A-` and 8 characters of Crockford base32. */
 const RequestNumber = z.string().regex(/^A-[0-9A-HJKMNP-TV-Z]{8}$/);
 const OfficerId = z.string().uuid();
-export const ActivationPath = z.enum(['ra', 'certificate']);
+export const ActivationPath = IdentityProofPath;
 export const ActivationState = z.enum([
   /** Path `ra`: waiting for an officer to check the ID document (expires after 30 days). */
   'awaiting_officer',
@@ -101,6 +110,11 @@ export const MAIL_TEMPLATES = [
   'activation_expired',
   /** "A phone was added to your account" (to the account address). Params: `phoneHint` (masked). */
   'phone_added',
+  /**
+   * "Your name / permanent address was corrected" (to the account address, from accounts). Params:
+   * `fields`: the corrected fields, comma-separated (`given_name,family_name,address`); never the values.
+   */
+  'identity_corrected',
 ] as const;
 export const MailTemplate = z.enum(MAIL_TEMPLATES);
 export const MailLanguage = z.enum(['sl', 'en']);
@@ -208,13 +222,21 @@ export const activationRpc = {
   findForOfficer: defineRpc(
     'idp.rpc.activation.find_for_officer.v1',
     z.object({
-      requestNumber: RequestNumber.optional(),
+      /** An activation request (`A-…`) or an identity correction (`C-…`). */
+      requestNumber: z.union([RequestNumber, CorrectionNumber]).optional(),
       accountIds: z.array(AccountId).max(10).optional(),
+      /** Activation requests in this state (corrections are filtered by `correctionState`). */
       state: ActivationState.optional(),
+      correctionState: CorrectionState.optional(),
       limit: z.number().int().min(1).max(100).default(20),
     }),
-    z.object({ requests: z.array(ActivationRequestView) }),
-    'Requests by number, by account (the console looks the tax number up in accounts) or by state.',
+    z.object({
+      requests: z.array(ActivationRequestView),
+      /** Identity corrections matching the same search, with their proposed values while submitted. */
+      corrections: z.array(CorrectionView).default([]),
+    }),
+    'Activation requests and identity corrections by number, by account (the console looks the tax ' +
+      'number up in accounts) or by state.',
   ),
   listLetters: defineRpc(
     'idp.rpc.activation.list_letters.v1',

@@ -3,7 +3,7 @@ import { defineEvent, defineRpc } from '../define.js';
 
 /**
  * The registration authority (service `registration-authority`): officers check ID documents for
- * path `ra` activation requests and may suspend or reinstate a citizen's smsPASS. Every officer
+ * path `ra` activation requests and identity corrections, and may suspend or reinstate a citizen's smsPASS. Every officer
  * action is an event naming the officer. Document numbers and personal data stay in the RA's own
  * schema; events carry ids and the document type only.
  */
@@ -24,7 +24,7 @@ export const RA_ERROR_CODES = [
   'ra.weak_password',
   /** The ID document checked has already expired: it cannot prove the identity. */
   'ra.document_expired',
-  /** The activation request is not waiting for an officer (already decided, expired, cancelled…). */
+  /** The activation request or correction is not waiting for an officer (already decided, expired, cancelled…). */
   'ra.request_not_pending',
   /** An officer of this RA already approved or rejected the request. */
   'ra.request_already_decided',
@@ -79,6 +79,28 @@ export const RaRequestRejectedV1 = defineEvent(
     reason: z.string().min(1).max(500),
   }),
   'An officer rejected an activation request, with a reason.',
+);
+export const RaCorrectionApprovedV1 = defineEvent(
+  'idp.ra.correction_approved.v1',
+  z.object({
+    officerId: OfficerId,
+    requestId: RequestId,
+    accountId: AccountId,
+    documentType: IdDocumentType,
+    /** Only the expiry date; the document number stays in the RA schema. */
+    documentExpiresOn: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),
+  }),
+  'An officer checked the ID document against the proposed name or address and approved the identity correction.',
+);
+export const RaCorrectionRejectedV1 = defineEvent(
+  'idp.ra.correction_rejected.v1',
+  z.object({
+    officerId: OfficerId,
+    requestId: RequestId,
+    accountId: AccountId,
+    reason: z.string().min(1).max(500),
+  }),
+  'An officer rejected an identity correction, with a reason.',
 );
 export const RaSmsPassSuspendedV1 = defineEvent(
   'idp.ra.smspass_suspended.v1',
@@ -148,6 +170,8 @@ export const RA_CONTRACTS = [
   RaOfficerLoginFailedV1,
   RaIdentityConfirmedV1,
   RaRequestRejectedV1,
+  RaCorrectionApprovedV1,
+  RaCorrectionRejectedV1,
   RaSmsPassSuspendedV1,
   RaSmsPassReinstatedV1,
 ];

@@ -131,6 +131,14 @@ describe('domain/account-state guards', () => {
     expect(STATES.filter((s) => may(s, 'change_password'))).to.not.include('registered');
   });
 
+  it('applies identity corrections to confirmed, live accounts only', () => {
+    expect(STATES.filter((s) => may(s, 'correct_identity'))).to.deep.equal([
+      'email_confirmed',
+      'smspass_pending',
+      'smspass_active',
+    ]);
+  });
+
   it('derives the smsPASS status login reads, so only smspass_active sends codes', () => {
     expect(STATES.map((s) => smsPassOf(at(s)))).to.deep.equal([
       'none',

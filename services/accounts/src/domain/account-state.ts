@@ -122,7 +122,8 @@ export function transition(
 }
 
 /** What an account in each state may do besides changing state. */
-export type AccountAction = 'log_in' | 'change_password' | 'reset_password' | 'update_contact_data';
+export type AccountAction =
+  'log_in' | 'change_password' | 'reset_password' | 'update_contact_data' | 'correct_identity';
 
 const ALLOWED: Readonly<Record<AccountAction, readonly AccountState[]>> = {
   log_in: ['email_confirmed', 'smspass_pending', 'smspass_active'],
@@ -131,6 +132,9 @@ const ALLOWED: Readonly<Record<AccountAction, readonly AccountState[]>> = {
   // their personal data, by the mailbox owner's reset; an unconfirmed registration expires instead.
   reset_password: ['email_confirmed', 'smspass_pending', 'smspass_active'],
   update_contact_data: ['email_confirmed', 'smspass_pending', 'smspass_active'],
+  // An approved identity correction (names, permanent address); not while suspended, nor on an
+  // unconfirmed registration, whose owner has proven nothing yet.
+  correct_identity: ['email_confirmed', 'smspass_pending', 'smspass_active'],
 };
 
 export const may = (state: AccountState, action: AccountAction): boolean => ALLOWED[action].includes(state);

@@ -3,6 +3,7 @@ import type { Deps } from '../ports.js';
 import { changePassword } from './change-password.js';
 import { confirmEmail } from './confirm-email.js';
 import { activateSmsPass } from './activate-smspass.js';
+import { correctIdentity } from './correct-identity.js';
 import { createAccount } from './create-account.js';
 import { disclosePersonalData } from './disclose-personal-data.js';
 import { personKeyStatus } from './person-key-status.js';
@@ -31,6 +32,7 @@ export const accountsHandlers = (d: Deps): RpcHandler[] => [
   updateContactData(d),
   findByTaxNumber(d),
   activateSmsPass(d),
+  correctIdentity(d),
   disclosePersonalData(d),
   personKeyStatus(d),
   addPhone(d),

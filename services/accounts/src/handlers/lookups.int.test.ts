@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { randomUUID } from 'node:crypto';
-import { accountsRpc } from '@idp/events';
+import { accountsCorrectionRpc, accountsRpc } from '@idp/events';
 import { startAccounts, type AccountsUnderTest } from '../__fixtures__/harness.js';
 
 describe('accounts get_attributes.v1 and get_otp_destination.v1 (real NATS + PostgreSQL)', function () {
@@ -39,15 +39,17 @@ describe('accounts get_attributes.v1 and get_otp_destination.v1 (real NATS + Pos
 
   it('gives the permanent address as one line the letters can split, the country only outside Slovenia', async () => {
     const { accountId } = await create('cene@example.si');
-    await acc.call(accountsRpc.updateContactData, {
+    await acc.call(accountsCorrectionRpc.correctIdentity, {
       accountId,
+      requestId: randomUUID(),
       address: { street: 'Trubarjeva cesta 1', postalCode: '1000', city: 'Ljubljana', country: 'si' },
     });
     expect((await acc.call(accountsRpc.getAttributes, { accountId })).attributes.address).to.equal(
       'Trubarjeva cesta 1, 1000 Ljubljana',
     );
-    await acc.call(accountsRpc.updateContactData, {
+    await acc.call(accountsCorrectionRpc.correctIdentity, {
       accountId,
+      requestId: randomUUID(),
       address: { street: 'Via Roma 3', postalCode: '34100', city: 'Trieste', country: 'IT' },
     });
     expect((await acc.call(accountsRpc.getAttributes, { accountId })).attributes.address).to.equal(

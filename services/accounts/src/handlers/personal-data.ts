@@ -11,7 +11,6 @@ import { parseMobilePhone } from '../domain/phone.js';
 import type { Deps } from '../ports.js';
 import { accountAggregate } from './events.js';
 import { accountNotFound } from './get-attributes.js';
-import { addressValue, personalDataChanged } from './person-keys.js';
 
 const present = <T>(v: T | null): T | undefined => (v === null ? undefined : v);
 
@@ -42,9 +41,10 @@ export const getPersonalData = (d: Pick<Deps, 'store'>): RpcHandler<typeof accou
   });
 
 /**
- * Serves `idp.rpc.accounts.update_contact_data.v1`. Name, tax number, EMŠO and date of birth are
- * not contact data: they change only with identity proofing. New phones are stored unverified and
- * bound only once an SMS code proves them (otp-sender's `bind_phone`).
+ * Serves `idp.rpc.accounts.update_contact_data.v1`. Names and the permanent address are not contact
+ * data: they change only through an identity correction proven at a registration office or by a
+ * certificate (correct-identity.ts); tax number, EMŠO and date of birth not at all. New phones are
+ * stored unverified and bound only once an SMS code proves them (otp-sender's `bind_phone`).
  */
 export const updateContactData = (d: Deps): RpcHandler<typeof accountsRpc.updateContactData> =>
   rpcHandler(accountsRpc.updateContactData, async (req, ctx) => {
@@ -52,7 +52,6 @@ export const updateContactData = (d: Deps): RpcHandler<typeof accountsRpc.update
     const addEmails = req.addEmails.map(parseEmail);
     const removeEmails = req.removeEmails.map(parseEmail);
     const addPhones = req.addPhones.map(parseMobilePhone);
-    const address = req.address && { ...req.address, country: req.address.country.toUpperCase() };
     await d.store.transaction(async (tx) => {
       const account = await tx.lockAccount(req.accountId);
       if (!account) throw accountNotFound();
@@ -61,11 +60,7 @@ export const updateContactData = (d: Deps): RpcHandler<typeof accountsRpc.update
           message: `contact data cannot change in state ${account.lifecycle.state}`,
         });
       }
-      const changed = new Set<'address' | 'emails' | 'phones' | 'language'>();
-      if (address) {
-        await tx.saveAddress(account.id, address, now);
-        changed.add('address');
-      }
+      const changed = new Set<'emails' | 'phones' | 'language'>();
       for (const e of addEmails)
         if (e !== account.email && (await tx.addContactEmail(account.id, e, now))) changed.add('emails');
       for (const e of removeEmails) if (await tx.removeContactEmail(account.id, e)) changed.add('emails');
@@ -75,23 +70,7 @@ export const updateContactData = (d: Deps): RpcHandler<typeof accountsRpc.update
         changed.add('language');
       }
       if (changed.size === 0) return;
-      const actor = { kind: 'user' as const, id: account.id };
       await tx.enqueue([
-        ...(address
-          ? [
-              await personalDataChanged(
-                d,
-                tx,
-                {
-                  accountId: account.id,
-                  changes: [{ field: 'address', value: addressValue(address) }],
-                  now,
-                  actor,
-                },
-                ctx,
-              ),
-            ]
-          : []),
         d.event(
           AccountContactDataUpdatedV1,
           {

@@ -44,7 +44,8 @@ describe('activation domain/code', () => {
     ).to.equal(false);
   });
 
-  it('numbers requests A- and 8 Crockford characters', () => {
+  it('numbers requests A- and corrections C-, then 8 Crockford characters', () => {
     expect(generateRequestNumber()).to.match(/^A-[0-9A-HJKMNP-TV-Z]{8}$/);
+    expect(generateRequestNumber('C')).to.match(/^C-[0-9A-HJKMNP-TV-Z]{8}$/);
   });
 });

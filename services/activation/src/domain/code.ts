@@ -49,9 +49,15 @@ export function activationCodeMatches(
   return canonical !== undefined && given.length === stored.length && timingSafeEqual(given, stored);
 }
 
-/** `A-` and 8 Crockford characters: short enough for an officer to type from the citizen's screen. */
-export function generateRequestNumber(draw: (max: number) => number = randomInt): string {
-  let s = 'A-';
+/**
+ * `A-` (an activation request) or `C-` (an identity correction) and 8 Crockford characters: short
+ * enough for an officer to type from the citizen's screen.
+ */
+export function generateRequestNumber(
+  prefix: 'A' | 'C' = 'A',
+  draw: (max: number) => number = randomInt,
+): string {
+  let s = `${prefix}-`;
   for (let i = 0; i < 8; i++) s += CROCKFORD[draw(CROCKFORD.length)];
   return s;
 }

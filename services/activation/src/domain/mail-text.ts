@@ -72,3 +72,32 @@ export function phoneAddedMail(o: { phoneHint: string; lang: MailLanguage }): Ma
       `obrnite na podporo.`,
   };
 }
+
+const FIELD_NAMES: Record<MailLanguage, Record<string, string>> = {
+  sl: { given_name: 'ime', family_name: 'priimek', address: 'naslov stalnega prebivališča' },
+  en: { given_name: 'given name', family_name: 'surname', address: 'permanent address' },
+};
+
+/**
+ * Tells the account address that identity data was corrected (which fields, not the values): someone
+ * holding the password alone cannot have done it, but the owner should know at once if it was not them.
+ */
+export function identityCorrectedMail(o: { fields: readonly string[]; lang: MailLanguage }): MailText {
+  const names = o.fields.map((f) => FIELD_NAMES[o.lang][f] ?? f).join(', ');
+  if (o.lang === 'en') {
+    return {
+      subject: 'Your personal data was corrected',
+      text:
+        `Your correction was approved; we have changed: ${names}.\n` +
+        `E-services you log in to from now on receive the corrected data. If you did not ask for this ` +
+        `correction, contact support at once.`,
+    };
+  }
+  return {
+    subject: 'Vaši osebni podatki so popravljeni',
+    text:
+      `Vaš popravek je odobren; spremenili smo: ${names}.\n` +
+      `E-storitve, v katere se prijavite odslej, prejmejo popravljene podatke. Če popravka niste ` +
+      `zahtevali, se takoj obrnite na podporo.`,
+  };
+}

@@ -41,9 +41,12 @@ export const isOpen = (s: ActivationState): s is OpenState => (OPEN_STATES as re
 const DAY_MS = 86_400_000;
 
 export interface ActivationPolicy {
-  /** Path `ra`: how long a request waits for an officer (SI-PASS cancels after 30 days). */
+  /**
+   * Path `ra`: how long a request waits for an officer (SI-PASS cancels after 30 days); identity
+   * corrections wait as long.
+   */
   officerWaitMs: number;
-  /** Path `certificate`: how long a request waits for the certificate. */
+  /** Path `certificate`: how long a request (or a correction) waits for the certificate. */
   certificateWaitMs: number;
   emailCodeValidMs: number;
   postCodeValidMs: number;
@@ -88,26 +91,27 @@ export interface Emitted<E extends EventDef = EventDef> {
   def: E;
   data: EventData<E>;
 }
-const emit = <E extends EventDef>(def: E, data: EventData<E>): Emitted => ({ def, data });
+export const emit = <E extends EventDef>(def: E, data: EventData<E>): Emitted => ({ def, data });
 
 /**
  * The result of a command. `refusal`, when set, is what the caller answers after saving `request`
  * and publishing `events`: a refused command can still change the request (a wrong code counts).
+ * Identity corrections (correction.ts) decide with the same shape.
  */
-export interface Decision {
-  request: ActivationRequest;
+export interface Decision<R = ActivationRequest> {
+  request: R;
   events: Emitted[];
   refusal?: DomainError;
 }
 
-const ids = (r: ActivationRequest) => ({ requestId: r.id, accountId: r.accountId });
+export const ids = (r: { id: string; accountId: string }) => ({ requestId: r.id, accountId: r.accountId });
 
-const invalidTransition = (r: ActivationRequest, command: string) =>
+export const invalidTransition = (r: { state: string }, command: string) =>
   new DomainError('precondition', 'activation.invalid_transition', {
     message: `${command} is not allowed in state ${r.state}`,
   });
 
-function requireState(r: ActivationRequest, command: string, ...allowed: ActivationState[]): void {
+export function requireState<S extends string>(r: { state: S }, command: string, ...allowed: S[]): void {
   if (!allowed.includes(r.state)) throw invalidTransition(r, command);
 }
 
@@ -238,7 +242,7 @@ export function acceptCertificate(
   };
 }
 
-const CERTIFICATE_ERRORS: Record<CertificateRefusal, DomainError['code']> = {
+export const CERTIFICATE_ERRORS: Record<CertificateRefusal, DomainError['code']> = {
   untrusted: 'activation.certificate_untrusted',
   expired: 'activation.certificate_untrusted',
   not_yet_valid: 'activation.certificate_untrusted',

@@ -1,9 +1,11 @@
+import { randomUUID } from 'node:crypto';
 import {
   DomainError,
   accountsRpc,
   buildEnvelope,
   type ActivationRequestView,
   type Catalog,
+  type CorrectionView,
   type MessageDef,
   type MessageContext,
   type MessageInput,
@@ -12,16 +14,22 @@ import {
 } from '@idp/events';
 import type { z } from '@idp/config';
 import type { Logger } from '@idp/observability';
-import type { TrustAnchors } from '../adapters/certificates/check.js';
+import {
+  checkClientCertificate,
+  type CertificateCheck,
+  type TrustAnchors,
+} from '../adapters/certificates/check.js';
 import type { LetterWriter } from '../adapters/letters/pdf-letter.js';
+import { isCorrectionOpen, type CorrectionDecision, type CorrectionRequest } from '../domain/correction.js';
 import { isOpen, type ActivationPolicy, type ActivationRequest, type Decision } from '../domain/request.js';
-import type {
-  ActivationMailer,
-  Clock,
-  EventFactory,
-  MailLanguage,
-  RequestStore,
-  RequestTransaction,
+import {
+  RequestNumberTaken,
+  type ActivationMailer,
+  type Clock,
+  type EventFactory,
+  type MailLanguage,
+  type RequestStore,
+  type RequestTransaction,
 } from '../ports.js';
 
 /** What the handlers, consumers and the sweep need. Only main.ts (and the test harness) build it. */
@@ -39,7 +47,8 @@ export interface Deps {
   /** HMAC key of the activation codes. */
   codeKey: Buffer;
   generateCode: () => string;
-  generateRequestNumber: () => string;
+  /** `A-…` for an activation request, `C-…` for an identity correction. */
+  generateRequestNumber: (prefix: 'A' | 'C') => string;
   /** Named in the SMS (`<serviceName>: code …`). */
   smsServiceName: string;
   mailLanguage: MailLanguage;
@@ -73,43 +82,129 @@ export const getAttributes = (d: Deps, accountId: string, ctx: MessageContext): 
   d.rpc.call(accountsRpc.getAttributes, { accountId }, ctx);
 
 /**
- * Runs one command on one request in one transaction: locks the row (concurrent commands on a
- * request queue behind each other), decides, saves, and stores the events in the outbox. A request
- * another account owns is "not found", so ids cannot be probed. When the decision expires the
- * request, the citizen's notice is sent from the same transaction. A refusal is thrown after
- * commit, so what the refused command changed (a counted wrong code) stays.
+ * The kinds of request this service runs a state machine for (smsPASS activations, identity
+ * corrections): where a request's row is locked and saved, and what else its end may need.
  */
-export async function runCommand(
+export interface RequestKind<R extends { id: string; accountId: string }> {
+  /** The events' aggregate type. */
+  aggregate: string;
+  /** The first letter of its request numbers (`A-…`, `C-…`). */
+  numberPrefix: 'A' | 'C';
+  insert(tx: RequestTransaction, request: R): Promise<void>;
+  lock(tx: RequestTransaction, id: string): Promise<R | undefined>;
+  save(tx: RequestTransaction, request: R): Promise<void>;
+  /** After a decision that expired an open request, in its transaction. */
+  expired?(d: Deps, tx: RequestTransaction, request: R, ctx: MessageContext): Promise<void>;
+  isOpen(request: R): boolean;
+}
+
+export const ACTIVATION_REQUESTS: RequestKind<ActivationRequest> = {
+  aggregate: 'activation_request',
+  numberPrefix: 'A',
+  insert: (tx, r) => tx.insert(r),
+  lock: (tx, id) => tx.lock(id),
+  save: (tx, r) => tx.save(r),
+  expired: (d, tx, r, ctx) => notifyExpiry(d, tx, r, ctx),
+  isOpen: (r) => isOpen(r.state),
+};
+
+export const CORRECTIONS: RequestKind<CorrectionRequest> = {
+  aggregate: 'correction_request',
+  numberPrefix: 'C',
+  insert: (tx, r) => tx.insertCorrection(r),
+  lock: (tx, id) => tx.lockCorrection(id),
+  save: (tx, r) => tx.saveCorrection(r),
+  isOpen: (r) => isCorrectionOpen(r.state),
+};
+
+export type CommandTarget = { requestId: string; accountId?: string; actor: Actor; cause?: string };
+
+/**
+ * Runs one command on one request of `kind` in one transaction: locks the row (concurrent commands
+ * on a request queue behind each other), decides, saves, and stores the events in the outbox. A
+ * request another account owns is "not found", so ids cannot be probed. When the decision expires
+ * the request, what its kind does then (the citizen's notice) happens in the same transaction. A
+ * refusal is thrown after commit, so what the refused command changed (a counted wrong code) stays.
+ */
+export async function runRequestCommand<R extends { id: string; accountId: string; state: string }>(
   d: Deps,
-  o: { requestId: string; accountId?: string; actor: Actor; cause?: string },
-  decide: (
-    r: ActivationRequest,
-    tx: RequestTransaction,
-  ) => Promise<Decision | undefined> | Decision | undefined,
-): Promise<ActivationRequest> {
+  kind: RequestKind<R>,
+  o: CommandTarget,
+  decide: (r: R, tx: RequestTransaction) => Promise<Decision<R> | undefined> | Decision<R> | undefined,
+): Promise<R> {
   const ctx = requestContext(o.requestId, o.cause);
   const outcome = await d.store.transaction(async (tx) => {
-    const before = await tx.lock(o.requestId);
+    const before = await kind.lock(tx, o.requestId);
     if (!before || (o.accountId !== undefined && before.accountId !== o.accountId)) throw notFound();
     const decision = await decide(before, tx);
     if (!decision) return { request: before, refusal: undefined };
-    if (decision.request !== before) await tx.save(decision.request);
+    if (decision.request !== before) await kind.save(tx, decision.request);
     await tx.enqueue(
       decision.events.map((e) =>
         d.event(
           e.def,
-          { aggregate: { type: 'activation_request', id: before.id }, actor: o.actor, data: e.data },
+          { aggregate: { type: kind.aggregate, id: before.id }, actor: o.actor, data: e.data },
           ctx,
         ),
       ),
     );
-    if (isOpen(before.state) && decision.request.state === 'expired')
-      await notifyExpiry(d, tx, decision.request, ctx);
+    if (kind.isOpen(before) && decision.request.state === 'expired')
+      await kind.expired?.(d, tx, decision.request, ctx);
     return decision;
   });
   if (outcome.refusal) throw outcome.refusal;
   return outcome.request;
 }
+
+/**
+ * Stores a new request of `kind` and the events of its opening in one transaction. The number is
+ * drawn at random; in the rare case another request has it, another is drawn (twice at most).
+ */
+export async function openRequestOf<R extends { id: string; accountId: string }>(
+  d: Deps,
+  kind: RequestKind<R>,
+  o: { actor: Actor; cause: string },
+  open: (id: string, number: string) => Decision<R>,
+): Promise<R> {
+  for (let attempt = 1; ; attempt++) {
+    const id = randomUUID();
+    const decision = open(id, d.generateRequestNumber(kind.numberPrefix));
+    const ctx = requestContext(id, o.cause);
+    try {
+      await d.store.transaction(async (tx) => {
+        await kind.insert(tx, decision.request);
+        await tx.enqueue(
+          decision.events.map((e) =>
+            d.event(e.def, { aggregate: { type: kind.aggregate, id }, actor: o.actor, data: e.data }, ctx),
+          ),
+        );
+      });
+      return decision.request;
+    } catch (err) {
+      if (!(err instanceof RequestNumberTaken) || attempt >= 3) throw err;
+    }
+  }
+}
+
+/** {@link runRequestCommand} on an smsPASS activation request. */
+export const runCommand = (
+  d: Deps,
+  o: CommandTarget,
+  decide: (
+    r: ActivationRequest,
+    tx: RequestTransaction,
+  ) => Promise<Decision | undefined> | Decision | undefined,
+): Promise<ActivationRequest> => runRequestCommand(d, ACTIVATION_REQUESTS, o, decide);
+
+/** {@link runRequestCommand} on an identity correction. */
+export const runCorrectionCommand = (
+  d: Deps,
+  o: CommandTarget,
+  decide: (
+    r: CorrectionRequest,
+    tx: RequestTransaction,
+  ) => Promise<CorrectionDecision | undefined> | CorrectionDecision | undefined,
+): Promise<CorrectionRequest> => runRequestCommand(d, CORRECTIONS, o, decide);
 
 async function notifyExpiry(
   d: Deps,
@@ -136,6 +231,27 @@ async function notifyExpiry(
   ]);
 }
 
+/**
+ * Checks a presented client certificate against the trust anchors as they are on disk now (a new
+ * CRL applies without a restart) and the account's tax number: activation path B and corrections alike.
+ */
+export async function checkPresented(
+  d: Deps,
+  presented: { certificatePem: string; chainPem: readonly string[] },
+  taxNumber: string,
+  now: Date,
+  log: Logger,
+): Promise<CertificateCheck> {
+  const trust = await d.trust();
+  if (trust.problems.length > 0) log.warn({ problems: trust.problems }, 'trust anchors incomplete');
+  return checkClientCertificate(
+    { certificatePem: presented.certificatePem, chainPem: presented.chainPem },
+    trust,
+    now,
+    taxNumber,
+  );
+}
+
 export type RequestView = z.infer<typeof ActivationRequestView>;
 
 /** What the citizen (and the officer console) sees: never the code, its hash or the phone. */
@@ -153,5 +269,21 @@ export function view(r: ActivationRequest, policy: ActivationPolicy): RequestVie
     ...(hasCode ? { codeAttemptsLeft: Math.max(0, policy.maxCodeAttempts - r.codeAttempts) } : {}),
     ...(r.state === 'phone_pending' && r.phoneChallengeId ? { phoneChallengeId: r.phoneChallengeId } : {}),
     ...(r.rejectionReason ? { rejectionReason: r.rejectionReason } : {}),
+  };
+}
+
+/** A correction as the citizen and the officer console see it; the proposed values only while submitted. */
+export function correctionView(c: CorrectionRequest): z.infer<typeof CorrectionView> {
+  return {
+    requestId: c.id,
+    requestNumber: c.number,
+    accountId: c.accountId,
+    path: c.path,
+    state: c.state,
+    createdAt: c.createdAt.toISOString(),
+    ...(c.expiresAt ? { expiresAt: c.expiresAt.toISOString() } : {}),
+    fields: c.fields,
+    ...(c.proposed ? { proposed: c.proposed } : {}),
+    ...(c.rejectionReason ? { rejectionReason: c.rejectionReason } : {}),
   };
 }

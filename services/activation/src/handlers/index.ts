@@ -1,6 +1,7 @@
 import type { RpcHandler } from '@idp/events';
 import { cancel } from './cancel-request.js';
 import { confirmPhone } from './confirm-phone.js';
+import { correctionHandlers } from './corrections.js';
 import type { Deps } from './deps.js';
 import { enterCode } from './enter-code.js';
 import { findForOfficer } from './find-for-officer.js';
@@ -20,4 +21,5 @@ export const activationHandlers = (d: Deps): RpcHandler[] => [
   findForOfficer(d),
   listLetters(d),
   markLetter(d),
+  ...correctionHandlers(d),
 ];

@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { DomainError, activationRpc, rpcHandler, type RpcHandler } from '@idp/events';
-import { checkClientCertificate } from '../adapters/certificates/check.js';
 import { activationCodeHash } from '../domain/code.js';
 import { acceptCertificate, refuseCertificate } from '../domain/request.js';
-import { getAttributes, requestContext, runCommand, view, type Deps } from './deps.js';
+import { checkPresented, getAttributes, requestContext, runCommand, view, type Deps } from './deps.js';
 
 /** Address lines as accounts holds them (one string): split at line breaks or commas. */
 const addressLines = (address: string) =>
@@ -28,14 +27,7 @@ export const presentCertificate = (d: Deps): RpcHandler<typeof activationRpc.pre
       });
     }
     const now = d.clock.now();
-    const trust = await d.trust();
-    if (trust.problems.length > 0) ctx.log.warn({ problems: trust.problems }, 'trust anchors incomplete');
-    const check = await checkClientCertificate(
-      { certificatePem: req.certificatePem, chainPem: req.chainPem },
-      trust,
-      now,
-      taxNumber,
-    );
+    const check = await checkPresented(d, req, taxNumber, now, ctx.log);
     let written: string | undefined;
     try {
       const after = await runCommand(

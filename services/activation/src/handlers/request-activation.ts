@@ -1,8 +1,6 @@
-import { randomUUID } from 'node:crypto';
 import { DomainError, activationRpc, rpcHandler, type RpcHandler } from '@idp/events';
 import { openRequest } from '../domain/request.js';
-import { RequestNumberTaken } from '../ports.js';
-import { getAttributes, requestContext, view, type Deps } from './deps.js';
+import { ACTIVATION_REQUESTS, getAttributes, openRequestOf, view, type Deps } from './deps.js';
 
 /**
  * Serves `idp.rpc.activation.request.v1`: the logged-in citizen asks for smsPASS. accounts is asked
@@ -30,35 +28,12 @@ export const requestActivation = (d: Deps): RpcHandler<typeof activationRpc.requ
       });
     }
     const now = d.clock.now();
-    for (let attempt = 1; ; attempt++) {
-      const id = randomUUID();
-      const decision = openRequest(
-        { id, number: d.generateRequestNumber(), accountId: req.accountId, path: req.path },
-        now,
-        d.policy,
-      );
-      const ectx = requestContext(id, ctx.correlationId);
-      try {
-        await d.store.transaction(async (tx) => {
-          await tx.insert(decision.request);
-          await tx.enqueue(
-            decision.events.map((e) =>
-              d.event(
-                e.def,
-                {
-                  aggregate: { type: 'activation_request', id },
-                  actor: { kind: 'user', id: req.accountId },
-                  data: e.data,
-                },
-                ectx,
-              ),
-            ),
-          );
-        });
-        ctx.log.info({ requestId: id, path: req.path }, 'activation requested');
-        return view(decision.request, d.policy);
-      } catch (err) {
-        if (!(err instanceof RequestNumberTaken) || attempt >= 3) throw err;
-      }
-    }
+    const opened = await openRequestOf(
+      d,
+      ACTIVATION_REQUESTS,
+      { actor: { kind: 'user', id: req.accountId }, cause: ctx.correlationId },
+      (id, number) => openRequest({ id, number, accountId: req.accountId, path: req.path }, now, d.policy),
+    );
+    ctx.log.info({ requestId: opened.id, path: req.path }, 'activation requested');
+    return view(opened, d.policy);
   });

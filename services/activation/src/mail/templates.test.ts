@@ -20,6 +20,7 @@ describe('mail/templates renderMail()', () => {
       requestNumber: 'A-7KQ2M9XD',
       expiresAt: '2026-03-01T10:00:00.000Z',
       phoneHint: '+386 •• ••• •56',
+      fields: 'family_name,address',
     };
     for (const t of MAIL_TEMPLATES) {
       const sl = renderMail(t, 'sl', params, 'https://login.example.si');
@@ -44,6 +45,14 @@ describe('mail/templates renderMail()', () => {
     expect(() =>
       renderMail('activation_code', 'en', { requestNumber: 'A-7KQ2M9XD' }, 'https://x.si'),
     ).to.throw(/code/);
+  });
+
+  it('names the corrected fields in the language of the mail, never a value', () => {
+    const sl = renderMail('identity_corrected', 'sl', { fields: 'given_name,family_name' }, 'https://x.si');
+    expect(sl.text).to.include('ime, priimek');
+    const en = renderMail('identity_corrected', 'en', { fields: 'address' }, 'https://x.si');
+    expect(en.text).to.include('changed: permanent address.');
+    expect(() => renderMail('identity_corrected', 'en', {}, 'https://x.si')).to.throw(/fields/);
   });
 
   it('keeps links under a base path', () => {

@@ -1,6 +1,11 @@
 import type { MailLanguage, MailTemplate } from '@idp/events';
 import type { z } from '@idp/config';
-import { activationCodeMail, expiryNoticeMail, phoneAddedMail } from '../domain/mail-text.js';
+import {
+  activationCodeMail,
+  expiryNoticeMail,
+  identityCorrectedMail,
+  phoneAddedMail,
+} from '../domain/mail-text.js';
 
 export type Template = z.infer<typeof MailTemplate>;
 export type Language = z.infer<typeof MailLanguage>;
@@ -44,6 +49,8 @@ const activationExpired = (lang: Language) => (_link: string, p: Params) =>
   expiryNoticeMail({ requestNumber: need('activation_expired', p, 'requestNumber'), lang });
 const phoneAdded = (lang: Language) => (_link: string, p: Params) =>
   phoneAddedMail({ phoneHint: need('phone_added', p, 'phoneHint'), lang });
+const identityCorrected = (lang: Language) => (_link: string, p: Params) =>
+  identityCorrectedMail({ fields: need('identity_corrected', p, 'fields').split(','), lang });
 
 const TEXTS: Record<Template, Texts> = {
   email_confirmation: {
@@ -111,6 +118,7 @@ const TEXTS: Record<Template, Texts> = {
   activation_code: { sl: activationCode('sl'), en: activationCode('en') },
   activation_expired: { sl: activationExpired('sl'), en: activationExpired('en') },
   phone_added: { sl: phoneAdded('sl'), en: phoneAdded('en') },
+  identity_corrected: { sl: identityCorrected('sl'), en: identityCorrected('en') },
 };
 
 /** The subject and plain-text body of one mail; links are built on `publicBaseUrl`. */

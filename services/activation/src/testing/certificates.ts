@@ -46,12 +46,18 @@ export async function createCa(o: {
   return { cert, pem: cert.toString('pem'), keys };
 }
 
-/** A client certificate issued by `ca`; `taxNumber` goes into the subject as `serialNumber=TINSI-…`. */
+/**
+ * A client certificate issued by `ca`; `taxNumber` goes into the subject as `serialNumber=TINSI-…`,
+ * `givenName` and `surname` as those attributes.
+ */
 export async function createClientCertificate(
   ca: TestCa,
   o: {
     commonName?: string;
     taxNumber?: string;
+    /** Subject `givenName` (2.5.4.42) and `surname` (2.5.4.4), as qualified certificates name people. */
+    givenName?: string;
+    surname?: string;
     serialSubject?: string;
     notBefore?: Date;
     notAfter?: Date;
@@ -64,6 +70,8 @@ export async function createClientCertificate(
   const name: x509.JsonName = [{ CN: [o.commonName ?? 'Ana Novak'] }, { C: ['SI'] }];
   const subjectSerial = o.serialSubject ?? (o.taxNumber ? `TINSI-${o.taxNumber}` : undefined);
   if (subjectSerial) name.push({ '2.5.4.5': [subjectSerial] });
+  if (o.givenName) name.push({ '2.5.4.42': [o.givenName] });
+  if (o.surname) name.push({ '2.5.4.4': [o.surname] });
   const cert = await x509.X509CertificateGenerator.create({
     serialNumber,
     subject: name,

@@ -9,19 +9,30 @@ import { connect } from '@nats-io/transport-node';
 import { loadConfig } from '@idp/config';
 import { createDatabase, migrate, sql, type Database } from '@idp/db';
 import {
+  Catalog,
   DomainError,
   MAIL_SEAL_PURPOSE,
+  MessagingMessageDeadLetteredV1,
   SealedMail,
+  accountsCorrectionRpc,
   accountsRpc,
+  buildEnvelope,
+  consume,
+  createPublisher,
   createSealer,
+  createTestSigner,
   deriveKey,
   accountsSmsPassRpc,
   catalog,
   createRpcClient,
+  jetstream,
+  jetstreamManager,
   otpRpc,
+  publishEnvelope,
   rpcHandler,
   serveRpc,
   type Envelope,
+  type EventDef,
   type NatsConnection,
   type RpcClient,
   type RpcDef,
@@ -31,6 +42,8 @@ import {
   type RpcServer,
 } from '@idp/events';
 import { Registry, createLogger, type Logger } from '@idp/observability';
+import type { PostalAddress } from '../domain/correction.js';
+import { raHandlers } from '../handlers/ra-events.js';
 import { findInfrastructure, uniqueName } from '@idp/testing';
 import type { ActivationTables } from '../adapters/postgres/tables.js';
 import { ActivationConfig } from '../config.js';
@@ -60,6 +73,8 @@ export interface Refusal {
 export interface FakeAccount {
   smsPass: 'none' | 'active' | 'suspended';
   attributes: RpcResponse<typeof accountsRpc.getAttributes>['attributes'];
+  /** The permanent address as get_personal_data gives it (`attributes.address` is its one-line form). */
+  address?: PostalAddress;
 }
 
 /** The SMS code the stand-in otp-sender accepts. */
@@ -87,6 +102,10 @@ export interface ActivationUnderTest {
   /** What the stand-ins were asked. */
   otpIssued: { accountId: string; phone?: string; challengeId: string }[];
   activated: { accountId: string; requestId: string; phone: string }[];
+  /** Every correct_identity call the accounts stand-in applied, once per request id. */
+  corrected: RpcRequest<typeof accountsCorrectionRpc.correctIdentity>[];
+  /** Makes the next `n` correct_identity calls fail as if accounts were down. */
+  failCorrections(n: number): void;
   /** The mail jobs enqueued so far, opened with the mail seal key (as the worker would). */
   mails(): Promise<SentMail[]>;
   /** Makes the next `n` activate_smspass calls fail as if accounts were down. */
@@ -130,8 +149,51 @@ export async function startActivation(o: { start?: Date } = {}): Promise<Activat
     const accounts = new Map<string, FakeAccount>();
     const otpIssued: ActivationUnderTest['otpIssued'] = [];
     const activated: ActivationUnderTest['activated'] = [];
+    const corrected: ActivationUnderTest['corrected'] = [];
     let failing = 0;
+    let failingCorrections = 0;
+    const account = (id: string) => {
+      const a = accounts.get(id);
+      if (!a) throw new DomainError('not_found', 'accounts.not_found');
+      return a;
+    };
     const stubs: RpcHandler[] = [
+      rpcHandler(accountsRpc.getPersonalData, async (req) => {
+        const a = account(req.accountId);
+        const { givenName, familyName, taxNumber, email } = a.attributes;
+        return {
+          accountId: req.accountId,
+          state: 'email_confirmed' as const,
+          email: email ?? 'nobody@example.si',
+          ...(givenName ? { givenName } : {}),
+          ...(familyName ? { familyName } : {}),
+          ...(taxNumber ? { taxNumber } : {}),
+          ...(a.address ? { address: a.address } : {}),
+          contactEmails: [],
+          phones: [],
+          language: 'sl' as const,
+        };
+      }),
+      // As accounts: idempotent by request id; the change shows in what get_attributes answers.
+      rpcHandler(accountsCorrectionRpc.correctIdentity, async (req) => {
+        if (failingCorrections > 0) {
+          failingCorrections--;
+          throw new DomainError('unavailable', 'infra.database_down');
+        }
+        const a = account(req.accountId);
+        if (!corrected.some((c) => c.requestId === req.requestId)) {
+          corrected.push(req);
+          if (req.givenName) a.attributes.givenName = req.givenName;
+          if (req.familyName) a.attributes.familyName = req.familyName;
+          if (req.address) a.address = req.address;
+        }
+        const changed = [
+          ...(req.givenName ? (['given_name'] as const) : []),
+          ...(req.familyName ? (['family_name'] as const) : []),
+          ...(req.address ? (['address'] as const) : []),
+        ];
+        return { accountId: req.accountId, changed };
+      }),
       rpcHandler(accountsRpc.getAttributes, (req) => {
         const a = accounts.get(req.accountId);
         if (!a) return Promise.reject(new DomainError('not_found', 'accounts.not_found'));
@@ -231,6 +293,8 @@ export async function startActivation(o: { start?: Date } = {}): Promise<Activat
       accounts,
       otpIssued,
       activated,
+      corrected,
+      failCorrections: (n) => void (failingCorrections = n),
       async mails() {
         const rows = await database.db
           .selectFrom('outbox')
@@ -270,4 +334,70 @@ export async function startActivation(o: { start?: Date } = {}): Promise<Activat
     await close().catch(() => undefined);
     throw err;
   }
+}
+
+const raSigner = createTestSigner();
+
+/** The durable consumer of officer decisions, on subjects of a test's own. */
+export interface RaConsumer {
+  /**
+   * Publishes an officer's decision as the registration authority would: `def` is the real
+   * contract (idp.ra.…), sent on this consumer's own subject for it.
+   */
+  publish(def: EventDef, data: Record<string, unknown>, id?: string): Promise<Envelope>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the service's real RA consumer on a stream of the test's own, each `idp.ra.<event>`
+ * subject renamed into a domain of this run (the machine's IDP_EVENTS holds the real ones).
+ */
+export async function startRaConsumer(a: ActivationUnderTest): Promise<RaConsumer> {
+  const domain = uniqueName('tra');
+  const handlers = raHandlers(a.activation.deps);
+  const own = new Map<string, EventDef>(
+    handlers.map((h) => [
+      h.def.subject,
+      { ...h.def, kind: 'event', subject: h.def.subject.replace(/^idp\.ra\./, `idp.${domain}.`) } as EventDef,
+    ]),
+  );
+  const ownCatalog = new Catalog([MessagingMessageDeadLetteredV1, ...own.values()]);
+  const jsm = await jetstreamManager(a.nc);
+  const stream = uniqueName('T_RA_').toUpperCase();
+  await jsm.streams.add({ name: stream, subjects: [`idp.${domain}.>`], duplicate_window: 60_000_000_000 });
+  const js = jetstream(a.nc);
+  const consumer = await consume(js, jsm, {
+    stream,
+    durable: 'activation-ra',
+    filterSubject: `idp.${domain}.>`,
+    handlers: handlers.map((h) => ({ ...h, def: own.get(h.def.subject)! })),
+    catalog: ownCatalog,
+    publisher: createPublisher(js, { producer: 'test', catalog: ownCatalog, signer: raSigner }),
+    log: a.activation.deps.log,
+    registry: new Registry(),
+    backoffMs: [100],
+  });
+  return {
+    async publish(def, data, id) {
+      const env = buildEnvelope(
+        own.get(def.subject)!,
+        {
+          aggregate: {
+            type: def.subject.includes('.correction_') ? 'correction_request' : 'activation_request',
+            id: String(data.requestId),
+          },
+          data,
+          ...(id ? { id } : {}),
+        },
+        { correlationId: String(data.requestId) },
+        { producer: 'registration-authority@test', catalog: ownCatalog },
+      );
+      await publishEnvelope(js, env, raSigner);
+      return env;
+    },
+    async stop() {
+      await consumer.stop();
+      await jsm.streams.delete(stream).catch(() => undefined);
+    },
+  };
 }

@@ -213,12 +213,7 @@ describe('idp-gateway user pages and smsPASS activation (real NATS and Redis, st
       password: 'x'.repeat(20),
     });
     expect(res.status).to.equal(403);
-    const contact = await b.post('/account/contact', {
-      street: 'Drugje 2',
-      postalCode: '2000',
-      city: 'Maribor',
-      country: 'SI',
-    });
+    const contact = await b.post('/account/contact', { language: 'en', addEmail: 'ana2@example.si' });
     expect(contact.status).to.equal(403);
     expect(t.calls('changePassword')).to.have.length(0);
     expect(t.calls('updateContactData')).to.have.length(0);
@@ -251,13 +246,15 @@ describe('idp-gateway user pages and smsPASS activation (real NATS and Redis, st
     });
   });
 
-  it('edits contact data: address, language, contact e-mails', async () => {
+  it('edits contact data (language, contact e-mails) but not the address, which links to a correction', async () => {
     const b = new Browser(t.url);
     await login(b, 'ana@example.si');
     const page = await b.get('/account/contact');
-    expect(page.html).to.include('value="Slovenska 1"');
+    expect(page.html).not.to.include('name="street"');
+    expect(page.html).to.include('href="/account/correction"');
     const res = await b.post('/account/contact', {
       csrf: hidden(page.html, 'csrf'),
+      // An address posted anyway is not contact data: it goes nowhere.
       street: 'Drugje 2',
       postalCode: '2000',
       city: 'Maribor',
@@ -270,7 +267,6 @@ describe('idp-gateway user pages and smsPASS activation (real NATS and Redis, st
     expect(t.calls('updateContactData')).to.deep.equal([
       {
         accountId: ACCOUNT,
-        address: { street: 'Drugje 2', postalCode: '2000', city: 'Maribor', country: 'SI' },
         addEmails: ['ana2@example.si'],
         removeEmails: ['ana.work@example.si'],
         addPhones: [],

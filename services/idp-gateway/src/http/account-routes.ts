@@ -13,7 +13,10 @@ const SAVED = {
   smspassCancelled: 'smspassCancelled',
 } as const;
 
-/** The citizen's own pages: personal data, contact data, password. */
+/**
+ * The citizen's own pages: personal data, contact data (edited directly), password. Names and the
+ * permanent address are identity data, corrected through a request (correction-routes.ts).
+ */
 export function mountAccountRoutes(app: Express, d: FlowDeps): void {
   const user = userPages(d);
 
@@ -52,14 +55,7 @@ export function mountAccountRoutes(app: Express, d: FlowDeps): void {
       {
         title: t(ctx.lang, 'contactTitle'),
         contactEmails: data.contactEmails,
-        v: v ?? {
-          street: data.address?.street ?? '',
-          postalCode: data.address?.postalCode ?? '',
-          city: data.address?.city ?? '',
-          country: data.address?.country ?? 'SI',
-          language: data.language,
-          addEmail: '',
-        },
+        v: v ?? { language: data.language, addEmail: '' },
         errors,
       },
       status,
@@ -76,10 +72,6 @@ export function mountAccountRoutes(app: Express, d: FlowDeps): void {
     ...user('/account/contact', async (req, res, ctx) => {
       const { lang } = ctx;
       const v = {
-        street: field(req, 'street', 200),
-        postalCode: field(req, 'postalCode', 20),
-        city: field(req, 'city', 100),
-        country: field(req, 'country', 2).toUpperCase(),
         language: field(req, 'language') === 'en' ? 'en' : 'sl',
         addEmail: field(req, 'addEmail'),
       };
@@ -87,17 +79,11 @@ export function mountAccountRoutes(app: Express, d: FlowDeps): void {
       const removeEmails = (Array.isArray(raw) ? raw : raw === undefined ? [] : [raw])
         .filter((e): e is string => typeof e === 'string')
         .slice(0, 10);
-      const errors: FormErrors = {};
-      for (const name of ['street', 'postalCode', 'city'] as const)
-        if (!v[name]) errors[name] = t(lang, 'required');
-      if (!/^[A-Z]{2}$/.test(v.country)) errors.country = t(lang, 'errInvalidCountry');
-      if (Object.keys(errors).length) return contactPage(req.correlationId, ctx, v, errors, 400);
       try {
         await d.rpc.call(
           accountsRpc.updateContactData,
           {
             accountId: ctx.session.accountId,
-            address: { street: v.street, postalCode: v.postalCode, city: v.city, country: v.country },
             addEmails: v.addEmail ? [v.addEmail] : [],
             removeEmails,
             addPhones: [],

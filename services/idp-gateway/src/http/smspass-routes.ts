@@ -1,24 +1,19 @@
-import { accountsRpc, activationRpc, isDomainError, type ActivationRequestView } from '@idp/events';
+import { accountsRpc, activationRpc, type ActivationRequestView } from '@idp/events';
 import type { z } from '@idp/config';
 import type { Express, Request, RequestHandler, Response } from '@idp/web';
 import type { FlowDeps } from '../flow/deps.js';
-import { t, type MessageKey } from '../web/i18n.js';
-import { browserState, COOKIE, formBody } from './browser-state.js';
-import { clientCertificate, type ClientCertificateSource } from './client-certificate.js';
-import { field, formErrors, sameToken, type FormErrors } from './pages.js';
+import { t } from '../web/i18n.js';
+import {
+  certificateOutcome,
+  certificateRoute as presentCertificateRoute,
+  type CertificatePageOptions,
+} from './certificate-route.js';
+import { field, formErrors, type FormErrors } from './pages.js';
 import { userPages, type UserPageContext } from './user-pages.js';
 
 type RequestView = z.infer<typeof ActivationRequestView>;
 
-export interface SmsPassPageOptions extends ClientCertificateSource {
-  /** The origin browsers see (redirects from the mTLS listener go back to it). */
-  publicUrl: string;
-  /**
-   * Where the "present certificate" form posts: the mTLS listener's public URL, the public URL
-   * when a trusted proxy forwards certificates, or nothing when neither is configured.
-   */
-  certificateActionUrl?: string | undefined;
-}
+export type SmsPassPageOptions = CertificatePageOptions;
 
 const PAGE = '/account/smspass';
 const ENDED = {
@@ -27,20 +22,6 @@ const ENDED = {
   cancelled: 'stateCancelled',
   blocked: 'stateBlocked',
 } as const;
-/** Outcomes of a certificate presentation, carried back over the redirect (a fixed list: the query is client input). */
-const CERTIFICATE_OUTCOMES: Record<string, MessageKey> = {
-  missing: 'errCertificateMissing',
-  untrusted: 'errCertificateUntrusted',
-  revoked: 'errCertificateRevoked',
-  mismatch: 'errCertificateMismatch',
-  form: 'formExpired',
-  unavailable: 'unavailable',
-};
-const CERTIFICATE_ERRORS: Record<string, string> = {
-  'activation.certificate_untrusted': 'untrusted',
-  'activation.certificate_revoked': 'revoked',
-  'activation.certificate_subject_mismatch': 'mismatch',
-};
 
 /** Spaces, dashes, dots and brackets as people type them; a leading 00 means +. */
 const normalisePhone = (s: string) => s.replace(/[\s\-().]/g, '').replace(/^00/, '+');
@@ -65,9 +46,8 @@ export function mountSmsPassRoutes(app: Express, d: FlowDeps, o: SmsPassPageOpti
       { accountId: session.accountId },
       { correlationId: req.correlationId },
     );
-    const outcome =
-      typeof req.query.certificate === 'string' ? CERTIFICATE_OUTCOMES[req.query.certificate] : undefined;
-    const errors: FormErrors = { ...(outcome ? { _form: t(lang, outcome) } : {}), ...extra.errors };
+    const outcome = certificateOutcome(req, lang);
+    const errors: FormErrors = { ...(outcome ? { _form: outcome } : {}), ...extra.errors };
     const ended = request && request.state in ENDED ? (request.state as keyof typeof ENDED) : undefined;
     const view =
       personal.state === 'smspass_active' || request?.state === 'completed'
@@ -214,49 +194,18 @@ export function mountSmsPassRoutes(app: Express, d: FlowDeps, o: SmsPassPageOpti
   if (o.header && o.trustProxy) app.post(`${PAGE}/certificate`, ...certificateRoute(d, o));
 }
 
-/**
- * POST /account/smspass/certificate: hands the presented certificate to activation and goes back
- * to the public smsPASS page with the outcome. Mounted on the mTLS listener (and on the public
- * listener behind a certificate-forwarding proxy); it answers only with redirects to the public
- * origin, so the mTLS origin never shows a page of its own.
- */
-export function certificateRoute(d: FlowDeps, o: SmsPassPageOptions): RequestHandler[] {
-  const browser = browserState(d.secureCookies);
-  const back = (outcome?: string) => `${o.publicUrl}${PAGE}${outcome ? `?certificate=${outcome}` : ''}`;
-  return [
-    formBody,
-    (req, res, next) => {
-      const run = async () => {
-        const id = browser.read(req, COOKIE.session);
-        const session = id ? await d.store.getSession(id, d.now()) : undefined;
-        // No session here: the public page starts the login and the citizen presents again.
-        if (!session) return res.redirect(303, back());
-        if (!sameToken((req.body as Record<string, unknown>).csrf, session.csrfToken)) {
-          req.log.warn({ errorCode: 'saml.csrf_token_invalid', path: req.path }, 'form refused');
-          return res.redirect(303, back('form'));
-        }
-        const cert = clientCertificate(req, o);
-        if (!cert) return res.redirect(303, back('missing'));
-        const { request } = await d.rpc.call(
-          activationRpc.get,
-          { accountId: session.accountId },
-          { correlationId: req.correlationId },
-        );
-        if (!request) return res.redirect(303, back());
-        try {
-          await d.rpc.call(
-            activationRpc.presentCertificate,
-            { accountId: session.accountId, requestId: request.requestId, ...cert },
-            { correlationId: req.correlationId },
-          );
-        } catch (err) {
-          if (!isDomainError(err)) throw err;
-          req.log.warn({ errorCode: err.code }, 'certificate refused');
-          return res.redirect(303, back(CERTIFICATE_ERRORS[err.code] ?? 'unavailable'));
-        }
-        res.redirect(303, back());
-      };
-      run().catch(next);
+/** POST /account/smspass/certificate (see {@link presentCertificateRoute}): path `certificate` of an activation. */
+export const certificateRoute = (d: FlowDeps, o: SmsPassPageOptions): RequestHandler[] =>
+  presentCertificateRoute(d, o, {
+    page: PAGE,
+    async present(accountId, cert, correlationId) {
+      const { request } = await d.rpc.call(activationRpc.get, { accountId }, { correlationId });
+      if (!request) return false;
+      await d.rpc.call(
+        activationRpc.presentCertificate,
+        { accountId, requestId: request.requestId, ...cert },
+        { correlationId },
+      );
+      return true;
     },
-  ];
-}
+  });

@@ -215,6 +215,34 @@ const sl = {
   errSmsCode: 'Koda iz SMS ni pravilna.',
   errChoosePath: 'Izberite način.',
   smspassDone: 'smsPASS je aktiven. Od zdaj se v e-storitve prijavljate z geslom in kodo iz SMS.',
+  contactIdentityNote: 'Ime, priimek in naslov stalnega prebivališča niso kontaktni podatki.',
+  correctionLink: 'Popravi ime, priimek ali naslov stalnega prebivališča',
+  correctionTitle: 'Popravek osebnih podatkov',
+  correctionIntro:
+    'Ime, priimek in naslov stalnega prebivališča so podatki o vaši istovetnosti, zato morate spremembo dokazati. Kontaktne podatke (dodatne e-poštne naslove, jezik sporočil, telefone) spreminjate sami.',
+  correctionFormHint: 'Vpišite pravilne podatke. Upoštevamo le tiste, ki se razlikujejo od vpisanih.',
+  correctionPathLegend: 'Kako boste dokazali spremembo?',
+  correctionPathRa: 'Osebno na prijavni službi z osebnim dokumentom',
+  correctionPathCertificate: 'S kvalificiranim digitalnim potrdilom (samo ime in priimek)',
+  correctionAddressOfficer:
+    'Digitalno potrdilo ne navaja naslova: popravek naslova stalnega prebivališča je mogoč samo na prijavni službi.',
+  correctionSubmit: 'Oddaj zahtevo za popravek',
+  correctionChanges: 'Zahtevane spremembe',
+  correctionField: 'Podatek',
+  correctionOnRecord: 'Zdaj vpisano',
+  correctionNew: 'Novo',
+  correctionAwaitingOfficer:
+    'Z osebnim dokumentom obiščite prijavno službo in povejte številko zahteve. Uradnik bo preveril nove podatke.',
+  correctionAwaitingCertificate:
+    'Predložite kvalificirano digitalno potrdilo z vašo davčno številko ter novim imenom in priimkom. Popravek bo odobren, če se ime in priimek v potrdilu ujemata z novima.',
+  correctionApproved:
+    'Popravek {n} je odobren; vaši podatki so spremenjeni. Obvestili smo vas tudi po e-pošti.',
+  correctionEnded: 'Zahteva za popravek {n} ni bila odobrena ({s}). Oddate lahko novo.',
+  errCorrectionUnchanged: 'Vpisani podatki se ne razlikujejo od zdajšnjih.',
+  errCorrectionNeedsOfficer:
+    'Naslova ni mogoče dokazati z digitalnim potrdilom. Za popravek naslova izberite obisk prijavne službe.',
+  errCorrectionExists: 'Zahtevo za popravek že imate odprto.',
+  errCertificateNameMismatch: 'Ime ali priimek v potrdilu se ne ujema z novim imenom in priimkom.',
 };
 type Messages = typeof sl;
 const en: Messages = {
@@ -432,6 +460,34 @@ const en: Messages = {
   errChoosePath: 'Choose a way.',
   smspassDone:
     'smsPASS is active. From now on you log in to e-services with your password and a code sent by SMS.',
+  contactIdentityNote: 'Your name and permanent address are not contact data.',
+  correctionLink: 'Correct your name, surname or permanent address',
+  correctionTitle: 'Correct personal data',
+  correctionIntro:
+    'Your given name, surname and permanent address identify you, so a change has to be proven. Contact data (additional e-mail addresses, language of messages, phones) you change yourself.',
+  correctionFormHint: 'Enter the correct data. Only what differs from the record counts.',
+  correctionPathLegend: 'How will you prove the change?',
+  correctionPathRa: 'In person at a registration office, with an identity document',
+  correctionPathCertificate: 'With a qualified digital certificate (given name and surname only)',
+  correctionAddressOfficer:
+    'A digital certificate does not show an address: a permanent address can be corrected only at a registration office.',
+  correctionSubmit: 'Send correction request',
+  correctionChanges: 'Changes asked for',
+  correctionField: 'Data',
+  correctionOnRecord: 'On record',
+  correctionNew: 'New',
+  correctionAwaitingOfficer:
+    'Visit a registration office with an identity document and give the request number. The officer will check the new data.',
+  correctionAwaitingCertificate:
+    'Present a qualified digital certificate with your tax number and the new given name and surname. The correction is approved when the names in the certificate match the new ones.',
+  correctionApproved:
+    'Correction {n} was approved; your data has been changed. We have also told you by e-mail.',
+  correctionEnded: 'Correction request {n} was not approved ({s}). You can send a new one.',
+  errCorrectionUnchanged: 'The data you entered is the same as on record.',
+  errCorrectionNeedsOfficer:
+    'An address cannot be proven by a digital certificate. To correct your address, choose a registration office.',
+  errCorrectionExists: 'You already have an open correction request.',
+  errCertificateNameMismatch: 'The given name or surname in the certificate does not match the new ones.',
 };
 export const messages: Record<Lang, Messages> = { sl, en };
 export type MessageKey = keyof Messages;

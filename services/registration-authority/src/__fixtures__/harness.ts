@@ -19,6 +19,7 @@ import {
   streamSpecs,
   DomainError,
   type ActivationRequestView,
+  type CorrectionView as CorrectionViewSchema,
   type LetterView as LetterViewSchema,
   type RpcRequest,
   type AccountAttributes,
@@ -61,6 +62,7 @@ export interface TestClock extends Clock {
 }
 
 export type RequestView = z.infer<typeof ActivationRequestView>;
+export type CorrectionView = z.infer<typeof CorrectionViewSchema>;
 export type LetterView = z.infer<typeof LetterViewSchema>;
 export interface Person {
   smsPass: z.infer<typeof SmsPassStatus>;
@@ -70,6 +72,7 @@ export interface Person {
 /** What the stand-ins for activation and accounts know; tests add to it. */
 export interface World {
   requests: RequestView[];
+  corrections: CorrectionView[];
   people: Map<string, Person>;
   letters: LetterView[];
   /** Every mark_letter request the stand-in received, in order. */
@@ -154,20 +157,22 @@ export async function startRa(o: { start?: Date; maxFailures?: number } = {}): P
       log: testLog,
     };
 
-    const world: World = { requests: [], people: new Map(), letters: [], marks: [] };
+    const world: World = { requests: [], corrections: [], people: new Map(), letters: [], marks: [] };
     const notFound = () => new DomainError('not_found', 'accounts.not_found', { message: 'no such account' });
     servers = [
       serveRpc(nc, raHandlers(deps), { service: 'registration-authority', log: testLog, registry }),
       serveRpc(
         nc,
         [
-          rpcHandler(activationRpc.findForOfficer, async (req) => ({
-            requests: world.requests.filter(
-              (r) =>
-                (!req.requestNumber || r.requestNumber === req.requestNumber) &&
-                (!req.accountIds || req.accountIds.includes(r.accountId)),
-            ),
-          })),
+          rpcHandler(activationRpc.findForOfficer, async (req) => {
+            const matches = (r: { requestNumber: string; accountId: string }) =>
+              (!req.requestNumber || r.requestNumber === req.requestNumber) &&
+              (!req.accountIds || req.accountIds.includes(r.accountId));
+            return {
+              requests: world.requests.filter(matches),
+              corrections: world.corrections.filter(matches),
+            };
+          }),
           rpcHandler(activationRpc.listLetters, async (req) => ({
             letters: world.letters.filter((l) => !req.state || l.state === req.state),
           })),

@@ -4,7 +4,7 @@ import { connect } from '@nats-io/transport-node';
 import { createRpcClient, raRpc, type Envelope, type RpcRequest } from '@idp/events';
 import { waitFor } from '@idp/testing';
 import { ConsoleClient, hidden, textOf } from '../__fixtures__/console-client.js';
-import { startRa, type RaUnderTest } from '../__fixtures__/harness.js';
+import { startRa, type CorrectionView, type RaUnderTest } from '../__fixtures__/harness.js';
 import { totpCode } from '../domain/totp.js';
 
 const PASSWORD = 'officer password 1';
@@ -309,6 +309,26 @@ describe('officer console (HTTP, real PostgreSQL + NATS/JetStream)', function ()
     });
     const approveMe = request('A-7K3M9Q2P');
     const rejectMe = request('A-7K3M9Q2Q');
+    const correction = (n: string, o: Partial<CorrectionView> = {}): CorrectionView => ({
+      requestId: randomUUID(),
+      requestNumber: n,
+      accountId,
+      path: 'ra',
+      state: 'submitted',
+      createdAt: '2026-03-01T09:00:00.000Z',
+      expiresAt: '2026-03-31T09:00:00.000Z',
+      fields: ['family_name', 'address'],
+      proposed: {
+        familyName: 'Kovač',
+        address: { street: 'Prešernova ulica 2', postalCode: '2000', city: 'Maribor', country: 'SI' },
+      },
+      ...o,
+    });
+    const approveCorrection = correction('C-4HTR7KQ2');
+    const rejectCorrection = correction('C-4HTR7KQ3', {
+      fields: ['given_name'],
+      proposed: { givenName: 'Anja' },
+    });
 
     before(async () => {
       ra.world.people.set(accountId, {
@@ -323,6 +343,7 @@ describe('officer console (HTTP, real PostgreSQL + NATS/JetStream)', function ()
         },
       });
       ra.world.requests.push(approveMe, rejectMe);
+      ra.world.corrections.push(approveCorrection, rejectCorrection);
       ({ officerId } = await createOfficer({
         email: 'desk@ra.example.si',
         displayName: 'Desk',
@@ -396,6 +417,8 @@ describe('officer console (HTTP, real PostgreSQL + NATS/JetStream)', function ()
       });
       const [confirmed] = await waitForEvent('idp.ra.identity_confirmed.v1', officerId);
       expect(confirmed!.actor).to.deep.equal({ kind: 'admin', id: officerId });
+      // Part of the request's journey in the audit log.
+      expect(confirmed!.correlationId).to.equal(approveMe.requestId);
       expect(confirmed!.data).to.deep.equal({
         officerId,
         requestId: approveMe.requestId,
@@ -441,6 +464,98 @@ describe('officer console (HTTP, real PostgreSQL + NATS/JetStream)', function ()
         accountId,
         reason: 'The photo does not match the person.',
       });
+    });
+
+    it('lists corrections beside the activation requests, and finds one by its number', async () => {
+      const byTax = await c.get('/requests?q=50223054');
+      expect(byTax.html).to.contain('/requests/C-4HTR7KQ2').and.contain('/requests/A-7K3M9Q2P');
+      expect(byTax.html).to.contain('personal data correction').and.contain('smsPASS activation');
+      const byNumber = await c.get('/requests?q=c-4htr7kq2');
+      expect(byNumber.html).to.contain('/requests/C-4HTR7KQ2').and.not.contain('/requests/A-7K3M9Q2P');
+    });
+
+    it('shows the values on record beside the proposed ones', async () => {
+      const page = await c.get('/requests/C-4HTR7KQ2');
+      expect(page.status).to.equal(200);
+      const row = (field: string) => new RegExp(`data-field="${field}"[\\s\\S]*?</tr>`).exec(page.html)?.[0];
+      expect(row('family_name')).to.contain('Novak').and.contain('<strong>Kovač</strong>');
+      expect(row('address'))
+        .to.contain('Slovenska cesta 1, 1000 Ljubljana')
+        .and.contain('<strong>Prešernova ulica 2, 2000 Maribor</strong>');
+      expect(row('given_name')).to.equal(undefined);
+      expect(page.html).to.contain('/requests/C-4HTR7KQ2/approve').and.contain('Confirm the correction');
+    });
+
+    it('approves with the document checked: id_checks row and correction_approved naming the officer', async () => {
+      const page = await c.get('/requests/C-4HTR7KQ2');
+      const ok = await c.post('/requests/C-4HTR7KQ2/approve', {
+        csrf: hidden(page.html, 'csrf'),
+        documentType: 'passport',
+        documentNumber: 'PB 765 432',
+        documentExpiresOn: '2032-01-31',
+      });
+      expect(ok.status).to.equal(303);
+      expect(ok.location).to.equal('/requests/C-4HTR7KQ2?done=approved');
+      const row = await ra.database.db
+        .selectFrom('id_checks')
+        .selectAll()
+        .where('request_id', '=', approveCorrection.requestId)
+        .executeTakeFirstOrThrow();
+      expect(row).to.deep.include({
+        request_number: 'C-4HTR7KQ2',
+        officer_id: officerId,
+        decision: 'approved',
+        document_number: 'PB765432',
+      });
+      const [approved] = await waitForEvent('idp.ra.correction_approved.v1', officerId);
+      expect(approved).to.deep.include({
+        correlationId: approveCorrection.requestId,
+        actor: { kind: 'admin', id: officerId },
+        aggregate: { type: 'correction_request', id: approveCorrection.requestId },
+      });
+      expect(approved!.data).to.deep.equal({
+        officerId,
+        requestId: approveCorrection.requestId,
+        accountId,
+        documentType: 'passport',
+        documentExpiresOn: '2032-01-31',
+      });
+      const events = JSON.stringify(await ra.events());
+      for (const clear of ['PB765432', 'Kovač', 'Prešernova']) expect(events).not.to.contain(clear);
+      const after = await c.get('/requests/C-4HTR7KQ2?done=approved');
+      expect(textOf(after.html, 'notice')).to.contain('The correction is confirmed');
+      expect(after.html).to.not.contain('/requests/C-4HTR7KQ2/approve');
+    });
+
+    it('rejects with a reason, and refuses a correction that is not waiting for an officer', async () => {
+      const page = await c.get('/requests/C-4HTR7KQ3');
+      const r = await c.post('/requests/C-4HTR7KQ3/reject', {
+        csrf: hidden(page.html, 'csrf'),
+        reason: 'The passport shows another given name.',
+      });
+      expect(r.location).to.equal('/requests/C-4HTR7KQ3?done=rejected');
+      const [rejected] = await waitForEvent('idp.ra.correction_rejected.v1', officerId);
+      expect(rejected!.data).to.deep.equal({
+        officerId,
+        requestId: rejectCorrection.requestId,
+        accountId,
+        reason: 'The passport shows another given name.',
+      });
+
+      ra.world.corrections.push(correction('C-4HTR7KQ4', { path: 'certificate' }));
+      ra.world.corrections.push(correction('C-4HTR7KQ5', { state: 'cancelled', proposed: undefined }));
+      for (const n of ['C-4HTR7KQ4', 'C-4HTR7KQ5']) {
+        const shown = await c.get(`/requests/${n}`);
+        expect(shown.html, n).not.to.contain(`/requests/${n}/approve`);
+        const refused = await c.post(`/requests/${n}/approve`, {
+          csrf: hidden(shown.html, 'csrf'),
+          documentType: 'passport',
+          documentNumber: 'PB765432',
+          documentExpiresOn: '2032-01-31',
+        });
+        expect(refused.status, n).to.equal(409);
+      }
+      expect(await eventsOf('idp.ra.correction_approved.v1')).to.have.length(1);
     });
 
     it('suspends an active smsPASS (found by tax number) with a reason', async () => {

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import {
   DomainError,
+  RaCorrectionApprovedV1,
+  RaCorrectionRejectedV1,
   RaIdentityConfirmedV1,
   RaRequestRejectedV1,
   RaSmsPassReinstatedV1,
@@ -10,6 +12,7 @@ import {
   activationRpc,
   isDomainError,
   type ActivationRequestView,
+  type CorrectionView as CorrectionViewSchema,
   type LetterView as LetterViewSchema,
   type MessageContext,
   type RpcResponse,
@@ -20,11 +23,13 @@ import type { IdCheck, Officer } from '../ports.js';
 import { officerActor, type ConsoleDeps } from './deps.js';
 
 export type RequestView = z.infer<typeof ActivationRequestView>;
+export type CorrectionView = z.infer<typeof CorrectionViewSchema>;
 export type Person = RpcResponse<typeof accountsRpc.getAttributes>;
 export type LetterView = z.infer<typeof LetterViewSchema>;
 export type LetterState = LetterView['state'];
 
-const REQUEST_NUMBER = /^A-[0-9A-HJKMNP-TV-Z]{8}$/;
+/** `A-…` an smsPASS activation request, `C-…` an identity correction. */
+const REQUEST_NUMBER = /^[AC]-[0-9A-HJKMNP-TV-Z]{8}$/;
 
 /** What the officer typed in the search box: a request number, or else a tax number. */
 export const asRequestNumber = (q: string): string | undefined => {
@@ -36,6 +41,77 @@ const notPending = () =>
   new DomainError('precondition', 'ra.request_not_pending', {
     message: 'the request is not waiting for an officer',
   });
+const noSuchRequest = () =>
+  new DomainError('not_found', 'activation.request_not_found', { message: 'no such request' });
+
+/** What an officer finds: smsPASS activation requests and identity corrections, each newest first. */
+export interface Found {
+  requests: RequestView[];
+  corrections: CorrectionView[];
+}
+
+/** An address as accounts gives it to the officer (one line; the country only outside Slovenia). */
+export const addressLine = (a: { street: string; postalCode: string; city: string; country: string }) =>
+  [
+    a.street,
+    `${a.postalCode} ${a.city}`,
+    ...(a.country.toUpperCase() === 'SI' ? [] : [a.country.toUpperCase()]),
+  ].join(', ');
+
+/** What a correction changes, field by field: the value on record and the one proposed. */
+export function correctionRows(
+  correction: CorrectionView,
+  person: Person,
+): { field: CorrectionView['fields'][number]; current: string | undefined; proposed: string | undefined }[] {
+  const p = correction.proposed;
+  const a = person.attributes;
+  return correction.fields.map((field) => {
+    if (field === 'given_name') return { field, current: a.givenName, proposed: p?.givenName };
+    if (field === 'family_name') return { field, current: a.familyName, proposed: p?.familyName };
+    return { field, current: a.address, proposed: p?.address && addressLine(p.address) };
+  });
+}
+
+/** The request a number names: an smsPASS activation request or an identity correction. */
+export type FoundRequest =
+  { kind: 'activation'; request: RequestView } | { kind: 'correction'; correction: CorrectionView };
+
+/** One request as the officer sees it, with the person's data on record and this RA's decision. */
+export type Detail = FoundRequest & { person: Person; decision: IdCheck | undefined };
+
+/**
+ * How the officer's decision on each kind of request is announced. Activation consumes both kinds
+ * of event and decides what follows (an activation code, or accounts applying the correction).
+ */
+const KINDS = {
+  activation: {
+    aggregate: 'activation_request',
+    approved: RaIdentityConfirmedV1,
+    rejected: RaRequestRejectedV1,
+  },
+  correction: {
+    aggregate: 'correction_request',
+    approved: RaCorrectionApprovedV1,
+    rejected: RaCorrectionRejectedV1,
+  },
+} as const;
+
+/**
+ * A decision on a request is part of the request's journey: its event has the request's id as
+ * correlation id, as every event activation records about it, and the console's request as cause.
+ */
+const requestContext = (requestId: string, ctx: MessageContext): MessageContext => ({
+  correlationId: requestId,
+  causationId: ctx.correlationId,
+});
+
+/** The request behind a number, waiting for an officer or not. */
+type Target = {
+  kind: keyof typeof KINDS;
+  requestId: string;
+  requestNumber: string;
+  accountId: string;
+};
 
 /**
  * What officers do with requests and accounts. Data about people comes from activation and
@@ -56,47 +132,61 @@ export class Decisions {
     }
   }
 
-  /** Requests by request number or by the citizen's tax number, newest first as activation lists them. */
-  async search(query: string, ctx: MessageContext): Promise<RequestView[]> {
+  /** Requests and corrections by number or by the citizen's tax number, newest first as activation lists them. */
+  async search(query: string, ctx: MessageContext): Promise<Found> {
     const requestNumber = asRequestNumber(query);
-    if (requestNumber) {
-      return (await this.d.rpc.call(activationRpc.findForOfficer, { requestNumber }, ctx)).requests;
-    }
+    if (requestNumber) return this.d.rpc.call(activationRpc.findForOfficer, { requestNumber }, ctx);
     const accountId = await this.accountByTaxNumber(query, ctx);
-    if (!accountId) return [];
-    return (await this.d.rpc.call(activationRpc.findForOfficer, { accountIds: [accountId] }, ctx)).requests;
+    if (!accountId) return { requests: [], corrections: [] };
+    return this.d.rpc.call(activationRpc.findForOfficer, { accountIds: [accountId] }, ctx);
   }
 
-  async request(requestNumber: string, ctx: MessageContext): Promise<RequestView> {
+  /** The activation request or correction with this number. */
+  async find(requestNumber: string, ctx: MessageContext): Promise<FoundRequest> {
     const n = asRequestNumber(requestNumber);
-    const found = n
-      ? (await this.d.rpc.call(activationRpc.findForOfficer, { requestNumber: n }, ctx)).requests[0]
-      : undefined;
-    if (!found)
-      throw new DomainError('not_found', 'activation.request_not_found', { message: 'no such request' });
-    return found;
+    if (!n) throw noSuchRequest();
+    const found = await this.d.rpc.call(activationRpc.findForOfficer, { requestNumber: n }, ctx);
+    const request = found.requests[0];
+    const correction = found.corrections[0];
+    if (request) return { kind: 'activation', request };
+    if (correction) return { kind: 'correction', correction };
+    throw noSuchRequest();
   }
 
   /** The request, the person's data to compare with the document, and this RA's decision if any. */
-  async detail(
-    requestNumber: string,
-    ctx: MessageContext,
-  ): Promise<{ request: RequestView; person: Person; decision: IdCheck | undefined }> {
-    const request = await this.request(requestNumber, ctx);
+  async detail(requestNumber: string, ctx: MessageContext): Promise<Detail> {
+    const found = await this.find(requestNumber, ctx);
+    const { accountId, requestId } = found.kind === 'activation' ? found.request : found.correction;
     const [person, decision] = await Promise.all([
-      this.d.rpc.call(accountsRpc.getAttributes, { accountId: request.accountId }, ctx),
-      this.d.store.findIdCheck(request.requestId),
+      this.d.rpc.call(accountsRpc.getAttributes, { accountId }, ctx),
+      this.d.store.findIdCheck(requestId),
     ]);
-    return { request, person, decision };
+    return { ...found, person, decision };
   }
 
-  private async pending(requestNumber: string, ctx: MessageContext): Promise<RequestView> {
-    const request = await this.request(requestNumber, ctx);
-    if (request.path !== 'ra' || request.state !== 'awaiting_officer') throw notPending();
-    return request;
+  /** Whether an officer of this console may decide it now: path `ra`, still waiting. */
+  static isPending(found: FoundRequest): boolean {
+    return found.kind === 'activation'
+      ? found.request.path === 'ra' && found.request.state === 'awaiting_officer'
+      : found.correction.path === 'ra' && found.correction.state === 'submitted';
   }
 
-  /** Records the document checked and confirms the identity; the document number stays in `ra`. */
+  private async pending(requestNumber: string, ctx: MessageContext): Promise<Target> {
+    const found = await this.find(requestNumber, ctx);
+    if (!Decisions.isPending(found)) throw notPending();
+    const r = found.kind === 'activation' ? found.request : found.correction;
+    return {
+      kind: found.kind,
+      requestId: r.requestId,
+      requestNumber: r.requestNumber,
+      accountId: r.accountId,
+    };
+  }
+
+  /**
+   * Records the document checked and approves: an activation request's identity, or a correction's
+   * new name or address. The document number stays in `ra`.
+   */
   async approve(
     officer: Officer,
     requestNumber: string,
@@ -105,34 +195,35 @@ export class Decisions {
   ): Promise<IdCheck> {
     const now = this.d.clock.now();
     const document = parseIdDocument(form, now);
-    const request = await this.pending(requestNumber, ctx);
+    const target = await this.pending(requestNumber, ctx);
     const check: IdCheck = {
       id: randomUUID(),
-      requestId: request.requestId,
-      requestNumber: request.requestNumber,
-      accountId: request.accountId,
+      requestId: target.requestId,
+      requestNumber: target.requestNumber,
+      accountId: target.accountId,
       officerId: officer.id,
       decision: 'approved',
       document,
       decidedAt: now,
     };
+    const kind = KINDS[target.kind];
     await this.d.store.transaction(async (tx) => {
       await tx.insertIdCheck(check);
       await tx.enqueue([
         this.d.event(
-          RaIdentityConfirmedV1,
+          kind.approved,
           {
-            aggregate: { type: 'activation_request', id: request.requestId },
+            aggregate: { type: kind.aggregate, id: target.requestId },
             actor: officerActor(officer.id),
             data: {
               officerId: officer.id,
-              requestId: request.requestId,
-              accountId: request.accountId,
+              requestId: target.requestId,
+              accountId: target.accountId,
               documentType: document.type,
               documentExpiresOn: document.expiresOn,
             },
           },
-          ctx,
+          requestContext(target.requestId, ctx),
         ),
       ]);
     });
@@ -146,33 +237,34 @@ export class Decisions {
     ctx: MessageContext,
   ): Promise<IdCheck> {
     const reason = parseReason(reasonInput);
-    const request = await this.pending(requestNumber, ctx);
+    const target = await this.pending(requestNumber, ctx);
     const check: IdCheck = {
       id: randomUUID(),
-      requestId: request.requestId,
-      requestNumber: request.requestNumber,
-      accountId: request.accountId,
+      requestId: target.requestId,
+      requestNumber: target.requestNumber,
+      accountId: target.accountId,
       officerId: officer.id,
       decision: 'rejected',
       rejectionReason: reason,
       decidedAt: this.d.clock.now(),
     };
+    const kind = KINDS[target.kind];
     await this.d.store.transaction(async (tx) => {
       await tx.insertIdCheck(check);
       await tx.enqueue([
         this.d.event(
-          RaRequestRejectedV1,
+          kind.rejected,
           {
-            aggregate: { type: 'activation_request', id: request.requestId },
+            aggregate: { type: kind.aggregate, id: target.requestId },
             actor: officerActor(officer.id),
             data: {
               officerId: officer.id,
-              requestId: request.requestId,
-              accountId: request.accountId,
+              requestId: target.requestId,
+              accountId: target.accountId,
               reason,
             },
           },
-          ctx,
+          requestContext(target.requestId, ctx),
         ),
       ]);
     });

@@ -1,5 +1,5 @@
 import type { Express, Request, Response } from '@idp/web';
-import type { Decisions } from '../console/decisions.js';
+import { Decisions, correctionRows } from '../console/decisions.js';
 import { sameToken, type OfficerAuth, type SignedIn } from '../console/officer-auth.js';
 import { t, type Lang } from '../web/i18n.js';
 import { browser, COOKIE, csrfInvalid, describeError, formBody, langUrl, sendPage } from './browser.js';
@@ -84,8 +84,13 @@ export function mountConsoleRoutes(
       const q = str(req.query.q, 40).trim();
       if (!q) return res.redirect(303, '/');
       try {
-        const requests = await decisions.search(q, ctx(req));
-        sendPage(res, 'home', lang, { ...common(req, res), q, taxNumber: '', requests, searched: true });
+        const found = await decisions.search(q, ctx(req));
+        // One list, newest first: what a citizen asked for, whichever kind it is.
+        const rows = [
+          ...found.requests.map((r) => ({ ...r, kind: 'activation' })),
+          ...found.corrections.map((c) => ({ ...c, kind: 'correction' })),
+        ].sort((x, y) => y.createdAt.localeCompare(x.createdAt));
+        sendPage(res, 'home', lang, { ...common(req, res), q, taxNumber: '', rows, searched: true });
       } catch (err) {
         const { message, status } = describeError(err, lang);
         sendPage(res, 'home', lang, { ...common(req, res), q, taxNumber: '', error: message }, status);
@@ -102,20 +107,26 @@ export function mountConsoleRoutes(
   ) => {
     const lang = langOf(res);
     try {
-      const { request, person, decision } = await decisions.detail(number, ctx(req));
+      const detail = await decisions.detail(number, ctx(req));
+      const { person, decision } = detail;
       const done = req.method === 'GET' && (req.query.done === 'approved' || req.query.done === 'rejected');
+      const correction = detail.kind === 'correction';
+      const approved = correction ? 'correctionApproved' : 'approved';
+      // Both kinds show as `request` (number, state, path, created); a correction also its changes.
+      const shown = detail.kind === 'activation' ? detail.request : detail.correction;
       sendPage(
         res,
-        'request',
+        correction ? 'correction' : 'request',
         lang,
         {
           ...common(req, res),
-          title: t(lang, 'requestTitle', { number: request.requestNumber }),
-          request,
+          title: t(lang, correction ? 'correctionTitle' : 'requestTitle', { number: shown.requestNumber }),
+          request: shown,
+          ...(detail.kind === 'correction' ? { rows: correctionRows(detail.correction, person) } : {}),
           person,
           decision,
-          isPending: !decision && request.path === 'ra' && request.state === 'awaiting_officer',
-          notice: done ? t(lang, req.query.done === 'approved' ? 'approved' : 'rejected') : undefined,
+          isPending: !decision && Decisions.isPending(detail),
+          notice: done ? t(lang, req.query.done === 'approved' ? approved : 'rejected') : undefined,
           form: { type: 'identity_card', number: '', expiresOn: '', reason: '' },
           ...extra,
         },

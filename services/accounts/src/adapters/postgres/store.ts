@@ -21,6 +21,7 @@ import type {
   AccountStore,
   AccountTransaction,
   PersonKeyRow,
+  PostalAddress,
   SmsPass,
   TokenRow,
 } from '../../ports.js';
@@ -153,6 +154,28 @@ function transactionPort(trx: Transaction<AccountsTables>): AccountTransaction {
       .where('destroyed_at', 'is', null)
       .executeTakeFirst();
     return r.numUpdatedRows > 0n;
+  };
+  const saveAddress = async (accountId: string, a: PostalAddress, now: Date): Promise<void> => {
+    await trx
+      .insertInto('permanent_addresses')
+      .values({
+        account_id: accountId,
+        street: a.street,
+        postal_code: a.postalCode,
+        city: a.city,
+        country: a.country,
+        updated_at: now,
+      })
+      .onConflict((oc) =>
+        oc.column('account_id').doUpdateSet({
+          street: a.street,
+          postal_code: a.postalCode,
+          city: a.city,
+          country: a.country,
+          updated_at: now,
+        }),
+      )
+      .execute();
   };
   return {
     async insertAccount(a, phone) {
@@ -334,26 +357,34 @@ function transactionPort(trx: Transaction<AccountsTables>): AccountTransaction {
         .where('used_at', 'is', null)
         .execute();
     },
-    async saveAddress(accountId, a, now) {
+    saveAddress,
+    async findIdentityCorrection(requestId) {
+      const row = await trx
+        .selectFrom('identity_corrections')
+        .select('account_id')
+        .where('request_id', '=', requestId)
+        .executeTakeFirst();
+      return row && { accountId: row.account_id };
+    },
+    async correctIdentity(o) {
+      const names = {
+        ...(o.givenName !== undefined ? { given_name: o.givenName } : {}),
+        ...(o.familyName !== undefined ? { family_name: o.familyName } : {}),
+      };
       await trx
-        .insertInto('permanent_addresses')
+        .updateTable('accounts')
+        .set({ ...names, updated_at: o.now })
+        .where('id', '=', o.accountId)
+        .execute();
+      if (o.address) await saveAddress(o.accountId, o.address, o.now);
+      await trx
+        .insertInto('identity_corrections')
         .values({
-          account_id: accountId,
-          street: a.street,
-          postal_code: a.postalCode,
-          city: a.city,
-          country: a.country,
-          updated_at: now,
+          request_id: o.requestId,
+          account_id: o.accountId,
+          fields: [...o.fields],
+          applied_at: o.now,
         })
-        .onConflict((oc) =>
-          oc.column('account_id').doUpdateSet({
-            street: a.street,
-            postal_code: a.postalCode,
-            city: a.city,
-            country: a.country,
-            updated_at: now,
-          }),
-        )
         .execute();
     },
     async addContactEmail(accountId, email, now) {

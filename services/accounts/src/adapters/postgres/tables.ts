@@ -76,6 +76,13 @@ export interface SmsPassActivationsTable {
   activated_at: Timestamp;
 }
 
+export interface IdentityCorrectionsTable {
+  request_id: string;
+  account_id: string;
+  fields: string[];
+  applied_at: Date;
+}
+
 export interface PersonKeysTable {
   account_id: string;
   key_id: string;
@@ -95,4 +102,5 @@ export interface AccountsTables extends OutboxTables {
   account_tokens: AccountTokensTable;
   smspass_activations: SmsPassActivationsTable;
   person_keys: PersonKeysTable;
+  identity_corrections: IdentityCorrectionsTable;
 }

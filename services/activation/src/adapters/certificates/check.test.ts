@@ -50,6 +50,15 @@ describe('activation adapters/certificates checkClientCertificate()', function (
     expect(r.ok && BigInt(`0x${r.serialNumber}`)).to.equal(BigInt(`0x${cert.serialNumber}`));
   });
 
+  it("gives the subject's given name and surname when it carries one of each", async () => {
+    const named = await createClientCertificate(ca, { taxNumber: TAX, givenName: 'Ana', surname: 'Čuk' });
+    expect(await check(named.pem)).to.deep.include({ ok: true, givenName: 'Ana', surname: 'Čuk' });
+    const unnamed = await check((await createClientCertificate(ca, { taxNumber: TAX })).pem);
+    expect(unnamed.ok).to.equal(true);
+    expect(unnamed).not.to.have.property('givenName');
+    expect(unnamed).not.to.have.property('surname');
+  });
+
   it('refuses another tax number, or a subject without a TINSI one', async () => {
     expect(await check((await createClientCertificate(ca, { taxNumber: '98511734' })).pem)).to.deep.include({
       ok: false,

@@ -15,6 +15,9 @@ x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoPro
  * their own unique ids, which must never be mistaken for a tax number.
  */
 export const SUBJECT_SERIAL_NUMBER_OID = '2.5.4.5';
+/** The subject's given name and surname (X.520 `givenName`, `surname`), as qualified certificates carry them. */
+export const SUBJECT_GIVEN_NAME_OID = '2.5.4.42';
+export const SUBJECT_SURNAME_OID = '2.5.4.4';
 const TAX_NUMBER_IN_SUBJECT = /^TINSI-([1-9]\d{7})$/;
 const CLIENT_AUTH_EKU = '1.3.6.1.5.5.7.3.2';
 const MAX_CHAIN = 6;
@@ -30,7 +33,15 @@ export interface TrustAnchors {
 }
 
 export type CertificateCheck =
-  | { ok: true; issuer: string; serialNumber: string; taxNumber: string }
+  | {
+      ok: true;
+      issuer: string;
+      serialNumber: string;
+      taxNumber: string;
+      /** The subject's names when it carries them (identity corrections compare them). */
+      givenName?: string;
+      surname?: string;
+    }
   | { ok: false; reason: CertificateRefusal; detail: string };
 
 const refuse = (reason: CertificateRefusal, detail: string): CertificateCheck => ({
@@ -125,7 +136,8 @@ async function revocation(
  * Checks a client certificate for path `certificate`: it chains to a trusted CA (signatures with
  * node:crypto), every certificate on the path is valid at `now`, none is revoked by a current CRL
  * of its issuer (@peculiar/x509 parses and verifies the CRL), and the subject's tax number is
- * `expectedTaxNumber`. The first failed check decides the reason.
+ * `expectedTaxNumber`. The first failed check decides the reason. An accepted certificate also
+ * gives the subject's given name and surname, when it has one of each.
  */
 export async function checkClientCertificate(
   input: { certificatePem: string; chainPem: readonly string[] },
@@ -168,10 +180,19 @@ export async function checkClientCertificate(
   if (taxNumbers.length !== 1) return refuse('subject_mismatch', 'no TINSI tax number in the subject');
   if (taxNumbers[0] !== expectedTaxNumber)
     return refuse('subject_mismatch', 'tax number differs from the account');
+  const one = (oid: string) => {
+    const values = peculiar.subjectName.getField(oid);
+    // Several values of one name attribute are not a name anyone can compare with.
+    return values.length === 1 ? { value: values[0]! } : undefined;
+  };
+  const givenName = one(SUBJECT_GIVEN_NAME_OID);
+  const surname = one(SUBJECT_SURNAME_OID);
   return {
     ok: true,
     issuer: peculiar.issuerName.toString(),
     serialNumber: leaf.serialNumber,
     taxNumber: taxNumbers[0],
+    ...(givenName ? { givenName: givenName.value } : {}),
+    ...(surname ? { surname: surname.value } : {}),
   };
 }

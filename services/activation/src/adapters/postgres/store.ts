@@ -1,5 +1,6 @@
 import { DomainError } from '@idp/events';
 import { enqueue, processOnce, type Kysely, type Selectable, type Transaction } from '@idp/db';
+import type { CorrectionRequest } from '../../domain/correction.js';
 import { OPEN_STATES, type ActivationRequest } from '../../domain/request.js';
 import {
   RequestNumberTaken,
@@ -8,7 +9,7 @@ import {
   type RequestStore,
   type RequestTransaction,
 } from '../../ports.js';
-import type { ActivationTables, RequestsTable } from './tables.js';
+import type { ActivationTables, CorrectionsTable, RequestsTable } from './tables.js';
 
 type Db = Kysely<ActivationTables>;
 type Handle = Db | Transaction<ActivationTables>;
@@ -50,6 +51,35 @@ const toRow = (r: ActivationRequest): RequestsTable => ({
   rejection_reason: r.rejectionReason,
 });
 
+// As with requests, the CHECK constraints of migration 0002 admit only the domain's values.
+const toCorrection = (r: Selectable<CorrectionsTable>): CorrectionRequest => ({
+  id: r.id,
+  number: r.request_number,
+  accountId: r.account_id,
+  path: r.path as CorrectionRequest['path'],
+  state: r.state as CorrectionRequest['state'],
+  createdAt: r.created_at,
+  updatedAt: r.updated_at,
+  expiresAt: r.expires_at,
+  fields: r.fields as CorrectionRequest['fields'],
+  proposed: (r.proposed ?? null) as CorrectionRequest['proposed'],
+  rejectionReason: r.rejection_reason,
+});
+
+const correctionRow = (c: CorrectionRequest) => ({
+  id: c.id,
+  request_number: c.number,
+  account_id: c.accountId,
+  path: c.path,
+  state: c.state,
+  created_at: c.createdAt,
+  updated_at: c.updatedAt,
+  expires_at: c.expiresAt,
+  fields: c.fields,
+  proposed: c.proposed === null ? null : JSON.stringify(c.proposed),
+  rejection_reason: c.rejectionReason,
+});
+
 const letterQuery = (db: Handle) =>
   db
     .selectFrom('letters')
@@ -85,11 +115,13 @@ const toLetter = (r: LetterRow): Letter => ({
 // Constraint names from migration 0001, mapped to the error the caller can act on.
 const UNIQUE_VIOLATIONS: Record<string, DomainError['code']> = {
   requests_one_open_per_account: 'activation.request_exists',
+  corrections_one_open_per_account: 'activation.correction_exists',
 };
+const NUMBER_KEYS = ['requests_request_number_key', 'corrections_request_number_key'];
 
 function mapUniqueViolation(err: unknown): unknown {
   const e = err as { code?: unknown; constraint?: unknown };
-  if (e.code === '23505' && e.constraint === 'requests_request_number_key') return new RequestNumberTaken();
+  if (e.code === '23505' && NUMBER_KEYS.includes(String(e.constraint))) return new RequestNumberTaken();
   const code =
     e.code === '23505' && typeof e.constraint === 'string' ? UNIQUE_VIOLATIONS[e.constraint] : undefined;
   return code
@@ -168,10 +200,45 @@ function transactionPort(trx: Transaction<ActivationTables>): RequestTransaction
         .execute();
     },
 
+    async insertCorrection(correction) {
+      try {
+        await trx.insertInto('corrections').values(correctionRow(correction)).execute();
+      } catch (err) {
+        throw mapUniqueViolation(err);
+      }
+    },
+
+    async lockCorrection(correctionId) {
+      const row = await trx
+        .selectFrom('corrections')
+        .selectAll()
+        .where('id', '=', correctionId)
+        .forUpdate()
+        .executeTakeFirst();
+      return row && toCorrection(row);
+    },
+
+    async saveCorrection(correction) {
+      const {
+        id: _id,
+        request_number: _n,
+        account_id: _a,
+        path: _p,
+        created_at: _c,
+        fields: _f,
+        ...changes
+      } = correctionRow(correction);
+      await trx.updateTable('corrections').set(changes).where('id', '=', correction.id).execute();
+    },
+
     enqueue: (envelopes) => enqueue(trx, envelopes),
     processOnce: (consumer, messageId) => processOnce(trx, consumer, messageId),
   };
 }
+
+/** `IN ()` is not SQL: an empty list matches no account instead. */
+const accountIdsOf = (ids: readonly string[]) =>
+  ids.length ? [...ids] : ['00000000-0000-0000-0000-000000000000'];
 
 /** The activation schema in PostgreSQL (search_path already points at it). */
 export function createPostgresRequestStore(db: Db): RequestStore {
@@ -191,15 +258,43 @@ export function createPostgresRequestStore(db: Db): RequestStore {
     async findForOfficer(q) {
       let query = db.selectFrom('requests').selectAll();
       if (q.requestNumber) query = query.where('request_number', '=', q.requestNumber);
-      if (q.accountIds)
-        query = query.where(
-          'account_id',
-          'in',
-          q.accountIds.length ? [...q.accountIds] : ['00000000-0000-0000-0000-000000000000'],
-        );
+      if (q.accountIds) query = query.where('account_id', 'in', accountIdsOf(q.accountIds));
       if (q.state) query = query.where('state', '=', q.state);
       const rows = await query.orderBy('created_at', 'desc').orderBy('id').limit(q.limit).execute();
       return rows.map(toRequest);
+    },
+
+    async findLatestCorrection(accountId) {
+      const row = await db
+        .selectFrom('corrections')
+        .selectAll()
+        .where('account_id', '=', accountId)
+        .orderBy('created_at', 'desc')
+        .orderBy('id', 'desc')
+        .limit(1)
+        .executeTakeFirst();
+      return row && toCorrection(row);
+    },
+
+    async findCorrectionsForOfficer(q) {
+      let query = db.selectFrom('corrections').selectAll();
+      if (q.requestNumber) query = query.where('request_number', '=', q.requestNumber);
+      if (q.accountIds) query = query.where('account_id', 'in', accountIdsOf(q.accountIds));
+      if (q.state) query = query.where('state', '=', q.state);
+      const rows = await query.orderBy('created_at', 'desc').orderBy('id').limit(q.limit).execute();
+      return rows.map(toCorrection);
+    },
+
+    async findDueCorrections(now, limit) {
+      const rows = await db
+        .selectFrom('corrections')
+        .select('id')
+        .where('state', '=', 'submitted')
+        .where('expires_at', '<=', now)
+        .orderBy('expires_at')
+        .limit(limit)
+        .execute();
+      return rows.map((r) => r.id);
     },
 
     async findDue(now, limit) {

@@ -1,4 +1,4 @@
-import type { OutboxTables } from '@idp/db';
+import type { ColumnType, OutboxTables } from '@idp/db';
 
 export interface RequestsTable {
   id: string;
@@ -30,8 +30,24 @@ export interface LettersTable {
   posted_by: string | null;
 }
 
+export interface CorrectionsTable {
+  id: string;
+  request_number: string;
+  account_id: string;
+  path: string;
+  state: string;
+  created_at: Date;
+  updated_at: Date;
+  expires_at: Date | null;
+  fields: string[];
+  /** jsonb: read back as an object, written as its JSON text. */
+  proposed: ColumnType<unknown, string | null, string | null>;
+  rejection_reason: string | null;
+}
+
 /** This service's schema as Kysely sees it. */
 export interface ActivationTables extends OutboxTables {
   requests: RequestsTable;
   letters: LettersTable;
+  corrections: CorrectionsTable;
 }

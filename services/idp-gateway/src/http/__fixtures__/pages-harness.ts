@@ -6,6 +6,7 @@ import {
   accountsRpc,
   activationRpc,
   catalog,
+  correctionRpc,
   createPublisher,
   createRpcClient,
   createTestSigner,
@@ -18,6 +19,7 @@ import {
   serveRpc,
   streamSpecs,
   type ActivationRequestView,
+  type CorrectionView,
   type NatsConnection,
   type RpcServer,
 } from '@idp/events';
@@ -41,6 +43,7 @@ import { STATIC_DIR } from '../../web/views.js';
 import { mountAccountDataRoutes } from '../account-data-routes.js';
 import { mountSloRoutes } from '../slo-routes.js';
 import { mountAccountRoutes } from '../account-routes.js';
+import { correctionCertificateRoute, mountCorrectionRoutes } from '../correction-routes.js';
 import { mountLoginRoutes } from '../login-routes.js';
 import { createAbuseLimiter, type AbuseLimiter, type AbuseLimitPolicy } from '../abuse-limits.js';
 import { mountRegistrationRoutes } from '../registration-routes.js';
@@ -55,6 +58,7 @@ export const testLog = createLogger({
 export const TERMS = '2026-01';
 export const PASSWORD = 'correct horse battery staple';
 export type RequestView = z.infer<typeof ActivationRequestView>;
+export type Correction = z.infer<typeof CorrectionView>;
 
 export interface Citizen {
   accountId: string;
@@ -73,6 +77,10 @@ export interface World {
   request?: RequestView;
   /** The activation stand-in's answer to present_certificate; by default it accepts. */
   judgeCertificate?: (pem: string, chain: string[]) => void;
+  /** The citizen's newest identity correction, as the activation stand-in keeps it. */
+  correction?: Correction;
+  /** The stand-in's answer to present_correction_certificate; by default it approves. */
+  judgeCorrectionCertificate?: (pem: string) => void;
 }
 
 export interface PagesUnderTest {
@@ -376,6 +384,56 @@ export async function startPages(
         world.request = view({ state: 'cancelled' });
         return world.request;
       }),
+      rpcHandler(correctionRpc.getCorrection, async () => ({
+        ...(world.correction ? { correction: world.correction } : {}),
+      })),
+      // As activation: one submitted correction at a time, only what differs from the record, no address by certificate.
+      rpcHandler(correctionRpc.requestCorrection, async (req) => {
+        record('requestCorrection', req);
+        if (world.correction?.state === 'submitted')
+          throw new DomainError('already_exists', 'activation.correction_exists', { message: 'open' });
+        const proposed = {
+          ...(req.givenName && req.givenName !== 'Ana' ? { givenName: req.givenName } : {}),
+          ...(req.familyName && req.familyName !== 'Novak <b>' ? { familyName: req.familyName } : {}),
+          ...(req.address && req.address.street !== 'Slovenska 1' ? { address: req.address } : {}),
+        };
+        const fields = [
+          ...(proposed.givenName ? (['given_name'] as const) : []),
+          ...(proposed.familyName ? (['family_name'] as const) : []),
+          ...(proposed.address ? (['address'] as const) : []),
+        ];
+        if (fields.length === 0)
+          throw new DomainError('invalid_argument', 'activation.correction_unchanged', { message: 'same' });
+        if (req.path === 'certificate' && proposed.address)
+          throw new DomainError('precondition', 'activation.correction_needs_officer', {
+            message: 'address',
+          });
+        world.correction = {
+          requestId: '5c0e7a51-3f4b-4d59-9e3b-8a3c1f0a00c1',
+          requestNumber: 'C-4HTR7KQ2',
+          accountId: req.accountId,
+          path: req.path,
+          state: 'submitted',
+          createdAt: new Date().toISOString(),
+          expiresAt: new Date(Date.now() + 30 * 86_400_000).toISOString(),
+          fields,
+          proposed,
+        };
+        return world.correction;
+      }),
+      rpcHandler(correctionRpc.cancelCorrection, async (req) => {
+        record('cancelCorrection', req);
+        const { proposed: _erased, expiresAt: _none, ...rest } = world.correction!;
+        world.correction = { ...rest, state: 'cancelled' };
+        return world.correction;
+      }),
+      rpcHandler(correctionRpc.presentCorrectionCertificate, async (req) => {
+        record('presentCorrectionCertificate', req);
+        world.judgeCorrectionCertificate?.(req.certificatePem);
+        const { proposed: _erased, expiresAt: _none, ...rest } = world.correction!;
+        world.correction = { ...rest, state: 'approved' };
+        return world.correction;
+      }),
     ];
     servers.push(
       serveRpc(nc, accounts, { service: 'accounts', log: testLog, registry }),
@@ -444,12 +502,14 @@ export async function startPages(
         ...deps,
         verifyLogoutRequest: () => Promise.reject(new Error('no SAML in these tests')),
       });
-      mountSmsPassRoutes(app, deps, {
+      const certificates = {
         publicUrl: 'https://idp.test',
         header: a.header,
         trustProxy: a.trustProxy,
         certificateActionUrl: 'https://idp.test:8443',
-      });
+      };
+      mountSmsPassRoutes(app, deps, certificates);
+      mountCorrectionRoutes(app, deps, certificates);
       app.use(errorHandler());
       const h = await listen(app, { host: '127.0.0.1', port: 0, log: testLog, name: 'gateway (test)' });
       https.push(h);
@@ -482,10 +542,11 @@ export async function startPages(
   }
 }
 
-/** An express app holding only the certificate route, as main.ts mounts it on the mTLS listener. */
+/** An express app holding only the certificate routes, as main.ts mounts them on the mTLS listener. */
 export function mtlsApp(t: PagesUnderTest): Express {
   const app = createWebApp({ log: testLog });
   app.post('/account/smspass/certificate', ...certificateRoute(t.deps, t.smsPass));
+  app.post('/account/correction/certificate', ...correctionCertificateRoute(t.deps, t.smsPass));
   app.use(errorHandler());
   return app;
 }
