@@ -23,7 +23,6 @@ const ANA = {
 /** The phone Ana adds on the user pages. */
 const SECOND_PHONE = '+38631777222';
 const CONTACT_EMAIL = 'ana.doma@example.net';
-const ADDRESS = { street: 'Trubarjeva cesta 7', postalCode: '1000', city: 'Ljubljana', country: 'SI' };
 const ELEVEN_MINUTES = 11 * 60_000;
 
 /** The messages of a form's error summary (each linked to its field, or not when about the whole form). */
@@ -132,15 +131,12 @@ describe('user pages end to end: phones, smsPASS cancellation, export, erasure',
     expect(account.has('href="/account/smspass/deactivate"')).to.equal(true);
   });
 
-  it('changes the contact data directly: address and a contact e-mail', async () => {
+  it('changes the contact data directly (a contact e-mail, the mail language); the address only by a correction', async () => {
     const form = await ana.go(gw('/account/contact'));
-    const saved = await ana.submit(form, '/account/contact', {
-      ...ADDRESS,
-      language: 'en',
-      addEmail: CONTACT_EMAIL,
-    });
+    expect(form.has('name="street"')).to.equal(false);
+    expect(form.has('href="/account/correction"')).to.equal(true);
+    const saved = await ana.submit(form, '/account/contact', { language: 'en', addEmail: CONTACT_EMAIL });
     expect(saved.url.pathname + saved.url.search, saved.html).to.equal('/account?saved=contact');
-    expect(saved.has(`${ADDRESS.street}, ${ADDRESS.postalCode} ${ADDRESS.city}, SI`)).to.equal(true);
     expect(saved.has(`${CONTACT_EMAIL} (not verified)`), saved.html).to.equal(true);
   });
 
@@ -264,7 +260,6 @@ describe('user pages end to end: phones, smsPASS cancellation, export, erasure',
     const doc = JSON.parse(file.html) as {
       account: { accountId: string; state: string; smsPass: string; email: string; language: string };
       personalData: Record<string, string>;
-      address: typeof ADDRESS;
       contactEmails: { email: string; verified: boolean }[];
       phones: { phone: string; verified: boolean }[];
     };
@@ -281,7 +276,6 @@ describe('user pages end to end: phones, smsPASS cancellation, export, erasure',
       taxNumber: ANA.taxNumber,
       birthDate: ANA.birthDate,
     });
-    expect(doc.address).to.include(ADDRESS);
     expect(doc.contactEmails.map((e) => [e.email, e.verified])).to.deep.equal([[CONTACT_EMAIL, false]]);
     expect(doc.phones.map((p) => [p.phone, p.verified])).to.deep.equal([[SECOND_PHONE, true]]);
 
@@ -294,7 +288,6 @@ describe('user pages end to end: phones, smsPASS cancellation, export, erasure',
       ANA.familyName,
       ANA.taxNumber,
       ANA.birthDate,
-      ADDRESS.street,
       CONTACT_EMAIL,
       SECOND_PHONE,
       'email_confirmed',
@@ -368,7 +361,6 @@ describe('user pages end to end: phones, smsPASS cancellation, export, erasure',
       ANA.phone,
       SECOND_PHONE,
       CONTACT_EMAIL,
-      ADDRESS.street,
     ];
     // The mail jobs the outbox keeps are sealed, but with a key accounts holds (MAIL_SEAL_KEY): opened
     // as activation's mail worker opens them, none may still name her.
@@ -429,7 +421,6 @@ describe('user pages end to end: phones, smsPASS cancellation, export, erasure',
       ANA.phone,
       SECOND_PHONE,
       CONTACT_EMAIL,
-      ADDRESS.street,
     ])
       expect(json.stdout, value).not.to.contain(value);
 
