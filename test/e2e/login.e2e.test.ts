@@ -106,6 +106,23 @@ describe('login: AuthnRequest → password → SMS code → signed assertion at 
     expect(result.html).to.contain('>1990-05-17<');
   });
 
+  it('logs out at the gateway: the demo e-service checks the LogoutRequest and answers, then the logged-out page', async () => {
+    const b = new Browser();
+    const codePage = await loginUpToCode(b, await b.go(`${sp.url}/login`));
+    const posted = await b.submit(codePage, '/login/code', { code: await nthCode(smsCount()) });
+    expect((await acs(b, posted)).has('Logged in')).to.equal(true);
+    // The gateway as browsers see it (its PUBLIC_URL), where its session cookie lives.
+    const account = await b.go(`${new URL(sp.saml.options.logoutUrl).origin}/account`);
+    // node-saml's metadata offers HTTP-POST for logout: an auto-posting form to the demo e-service.
+    const toSp = await b.submit(account, '/logout');
+    expect(toSp.form('/saml/slo').action).to.equal(`${sp.url}/saml/slo`);
+    const done = await b.submit(toSp, '/saml/slo');
+    expect(done.url.pathname).to.equal('/saml/slo');
+    expect(done.has('You are logged out'), done.html).to.equal(true);
+    expect(done.has('could not be told'), done.html).to.equal(false);
+    expect((await b.go(`${sp.url}/login`)).has('/login/password')).to.equal(true);
+  });
+
   it('reuses the SSO session for the next request without a login page, and ForceAuthn asks again', async () => {
     const b = new Browser();
     const codePage = await loginUpToCode(b, await b.go(`${sp.url}/login`));

@@ -141,6 +141,38 @@ export async function startDemoSp(o: DemoSpOptions): Promise<DemoSp> {
           .send(`SAML Response refused: ${err instanceof Error ? err.message : String(err)}`),
     );
   });
+  // The gateway's logout (the user pages' button, or another SP's) sends its LogoutRequest here. The
+  // demo keeps no session of its own, so it only checks the request and answers Success.
+  const answerLogout = (
+    res: express.Response,
+    next: express.NextFunction,
+    validated: Promise<{ profile: Profile | null }>,
+    relayState: string,
+  ) =>
+    validated
+      .then(({ profile }) => {
+        if (!profile) throw new Error('no LogoutRequest');
+        return saml.getLogoutResponseUrlAsync(profile, relayState, {}, true);
+      })
+      .then(
+        (url) => res.redirect(url),
+        (err: unknown) => {
+          if (res.headersSent) return next(err);
+          res
+            .status(400)
+            .type('text')
+            .send(`LogoutRequest refused: ${err instanceof Error ? err.message : String(err)}`);
+        },
+      );
+  app.get('/saml/slo', (req, res, next) => {
+    const q = req.query as Record<string, string>;
+    const raw = req.originalUrl.slice(req.originalUrl.indexOf('?') + 1);
+    answerLogout(res, next, saml.validateRedirectAsync(q, raw), q.RelayState ?? '');
+  });
+  app.post('/saml/slo', express.urlencoded({ extended: false, limit: '1mb' }), (req, res, next) => {
+    const body = req.body as Record<string, string>;
+    answerLogout(res, next, saml.validatePostRequestAsync(body), body.RelayState ?? '');
+  });
   const server: Server = createServer(app);
   await new Promise<void>((resolve) => server.listen(o.port, o.host ?? '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
