@@ -167,11 +167,11 @@ export async function startDemoSp(o: DemoSpOptions): Promise<DemoSp> {
   app.get('/saml/slo', (req, res, next) => {
     const q = req.query as Record<string, string>;
     const raw = req.originalUrl.slice(req.originalUrl.indexOf('?') + 1);
-    answerLogout(res, next, saml.validateRedirectAsync(q, raw), q.RelayState ?? '');
+    void answerLogout(res, next, saml.validateRedirectAsync(q, raw), q.RelayState ?? '');
   });
   app.post('/saml/slo', express.urlencoded({ extended: false, limit: '1mb' }), (req, res, next) => {
     const body = req.body as Record<string, string>;
-    answerLogout(res, next, saml.validatePostRequestAsync(body), body.RelayState ?? '');
+    void answerLogout(res, next, saml.validatePostRequestAsync(body), body.RelayState ?? '');
   });
   const server: Server = createServer(app);
   await new Promise<void>((resolve) => server.listen(o.port, o.host ?? '127.0.0.1', resolve));
