@@ -78,8 +78,8 @@ export const issueCode = (d: Deps) =>
     );
     const ch = apply(undefined, events)!;
     await d.store.create(ch);
-    await queueSms(d, ch, phone, code, ctx);
-    await d.events.publish(ch, events, ctx);
+    // The job and the event go out in one write and their acks are awaited together.
+    await Promise.all([queueSms(d, ch, phone, code, ctx), d.events.publish(ch, events, ctx)]);
     d.metrics.codeIssued(purpose, false);
     ctx.log.info({ challengeId: id, purpose }, 'code issued; sms queued');
     return view(ch, now);
@@ -98,8 +98,7 @@ export const resendCode = (d: Deps) =>
     await admitSend(d, phone);
 
     const { after, events } = await mutate(d.store, id, (ch) => resend(ch, hmac, d.clock.now()));
-    await queueSms(d, after, phone, code, ctx);
-    await d.events.publish(after, events, ctx);
+    await Promise.all([queueSms(d, after, phone, code, ctx), d.events.publish(after, events, ctx)]);
     d.metrics.codeIssued(after.purpose, true);
     ctx.log.info({ challengeId: id, generation: after.generation }, 'code re-issued; sms queued');
     return view(after, d.clock.now());
