@@ -128,6 +128,8 @@ export interface AccountStore {
   findById(id: string): Promise<AccountRecord | undefined>;
   /** The account with its address, contact e-mails, phones and terms acceptance. */
   personalData(id: string): Promise<PersonalData | undefined>;
+  /** The account and its address in one query: what an assertion releases, asked on every one. */
+  findForAttributes(id: string): Promise<Pick<PersonalData, 'account' | 'address'> | undefined>;
   /** The id of the account with this (canonical, 8-digit) tax number. */
   findIdByTaxNumber(taxNumber: string): Promise<string | undefined>;
   /** The phone smsPASS codes go to: the earliest verified one. */

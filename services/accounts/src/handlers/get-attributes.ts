@@ -21,7 +21,7 @@ export const addressLine = (a: PostalAddress): string =>
  */
 export const getAttributes = (d: Pick<Deps, 'store'>): RpcHandler<typeof accountsRpc.getAttributes> =>
   rpcHandler(accountsRpc.getAttributes, async (req) => {
-    const p = await d.store.personalData(req.accountId);
+    const p = await d.store.findForAttributes(req.accountId);
     if (!p || p.account.lifecycle.state === 'erased') throw accountNotFound();
     const a = p.account;
     const optional = {

@@ -46,6 +46,24 @@ const ACCOUNT_FIELDS = [
 ] as const;
 const birthDateColumn = sql<string | null>`to_char(accounts.birth_date, 'YYYY-MM-DD')`.as('birth_date');
 
+const ADDRESS_FIELDS = [
+  'permanent_addresses.street',
+  'permanent_addresses.postal_code',
+  'permanent_addresses.city',
+  'permanent_addresses.country',
+] as const;
+type AddressColumns = {
+  street: string | null;
+  postal_code: string | null;
+  city: string | null;
+  country: string | null;
+};
+/** The address columns of a row (a LEFT JOIN leaves them null when there is none). */
+const toAddress = (r: AddressColumns | undefined) =>
+  r && r.street !== null && r.postal_code !== null && r.city !== null && r.country !== null
+    ? { street: r.street, postalCode: r.postal_code, city: r.city, country: r.country }
+    : undefined;
+
 const accountColumns = (db: Db | Transaction<AccountsTables>) =>
   db.selectFrom('accounts').select([...ACCOUNT_FIELDS, birthDateColumn]);
 
@@ -573,6 +591,15 @@ export function createPostgresAccountStore(db: Db): AccountStore {
       return row && toRecord(row);
     },
 
+    async findForAttributes(id) {
+      const row = await accountColumns(db)
+        .leftJoin('permanent_addresses', 'permanent_addresses.account_id', 'accounts.id')
+        .select(ADDRESS_FIELDS)
+        .where('accounts.id', '=', id)
+        .executeTakeFirst();
+      return row && { account: toRecord(row), address: toAddress(row) };
+    },
+
     async personalData(id) {
       const row = await accountColumns(db)
         .select(['terms_version', 'terms_accepted_at'])
@@ -581,7 +608,7 @@ export function createPostgresAccountStore(db: Db): AccountStore {
       if (!row) return undefined;
       const address = await db
         .selectFrom('permanent_addresses')
-        .selectAll()
+        .select(ADDRESS_FIELDS)
         .where('account_id', '=', id)
         .executeTakeFirst();
       const emails = await db
@@ -600,12 +627,7 @@ export function createPostgresAccountStore(db: Db): AccountStore {
         .execute();
       return {
         account: toRecord(row),
-        address: address && {
-          street: address.street,
-          postalCode: address.postal_code,
-          city: address.city,
-          country: address.country,
-        },
+        address: toAddress(address),
         contactEmails: emails.map((e) => ({ email: e.email, verified: e.verified_at !== null })),
         phones: phones.map((p) => ({ e164: p.e164, verified: p.verified_at !== null })),
         termsVersion: row.terms_version,
