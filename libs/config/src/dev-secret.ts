@@ -29,3 +29,26 @@ export async function developmentSecret(
   }
   throw new Error(`${file} holds no usable ${name}; delete it to generate a new one`);
 }
+
+/**
+ * The configured secret, or (config validation allows its absence only with IDP_ENV=development)
+ * the development one from `file`, with a warning naming the setting production needs.
+ */
+export async function configuredOrDevelopmentSecret(
+  configured: string | undefined,
+  o: {
+    file: string;
+    name: string;
+    /** Said after "<name> is not set: using a DEVELOPMENT key": who else shares it. */
+    note?: string;
+    warn: (fields: Record<string, unknown>, msg: string) => void;
+  },
+): Promise<string> {
+  if (configured) return configured;
+  const dev = await developmentSecret(o.file, o.name);
+  o.warn(
+    { file: o.file, created: dev.created },
+    `${o.name} is not set: using a DEVELOPMENT key${o.note ? ` ${o.note}` : ''}; production requires ${o.name}`,
+  );
+  return dev.value;
+}

@@ -1,4 +1,4 @@
-import { developmentSecret, loadConfig, redactConfig } from '@idp/config';
+import { configuredOrDevelopmentSecret, loadConfig, redactConfig } from '@idp/config';
 import { openServiceDatabase } from '@idp/db';
 import { MAIL_SEAL_PURPOSE, createSealer, deriveKey, otpRpc } from '@idp/events';
 import { runMain } from '@idp/observability';
@@ -25,26 +25,18 @@ runMain(async () => {
   const database = await openServiceDatabase<AccountsTables>(rt, config, migrations);
   const store = createPostgresAccountStore(database.db);
   const clock = systemClock;
-  let mailSealKey = config.MAIL_SEAL_KEY;
-  if (!mailSealKey) {
-    // Config validation allows this only with IDP_ENV=development.
-    const dev = await developmentSecret(config.MAIL_DEV_SECRETS_FILE, 'MAIL_SEAL_KEY');
-    mailSealKey = dev.value;
-    rt.log.warn(
-      { file: config.MAIL_DEV_SECRETS_FILE, created: dev.created },
-      'MAIL_SEAL_KEY is not set: using a DEVELOPMENT key shared with activation; production requires MAIL_SEAL_KEY',
-    );
-  }
-  let masterKey = config.PERSONAL_DATA_MASTER_KEY;
-  if (!masterKey) {
-    // Config validation allows this only with IDP_ENV=development.
-    const dev = await developmentSecret(config.PERSONAL_DATA_DEV_SECRETS_FILE, 'PERSONAL_DATA_MASTER_KEY');
-    masterKey = dev.value;
-    rt.log.warn(
-      { file: config.PERSONAL_DATA_DEV_SECRETS_FILE, created: dev.created },
-      'PERSONAL_DATA_MASTER_KEY is not set: using a DEVELOPMENT key; production requires PERSONAL_DATA_MASTER_KEY',
-    );
-  }
+  const warn = rt.log.warn.bind(rt.log);
+  const mailSealKey = await configuredOrDevelopmentSecret(config.MAIL_SEAL_KEY, {
+    file: config.MAIL_DEV_SECRETS_FILE,
+    name: 'MAIL_SEAL_KEY',
+    note: 'shared with activation',
+    warn,
+  });
+  const masterKey = await configuredOrDevelopmentSecret(config.PERSONAL_DATA_MASTER_KEY, {
+    file: config.PERSONAL_DATA_DEV_SECRETS_FILE,
+    name: 'PERSONAL_DATA_MASTER_KEY',
+    warn,
+  });
   // Read once at start so a broken roster shows at once; requests re-read it.
   const roster = await readAuditorRoster(config.AUDITORS_FILE);
   rt.log.info({ file: config.AUDITORS_FILE, auditors: roster.length }, 'auditor roster');

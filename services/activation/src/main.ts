@@ -1,4 +1,4 @@
-import { developmentSecret, loadConfig, redactConfig } from '@idp/config';
+import { configuredOrDevelopmentSecret, loadConfig, redactConfig } from '@idp/config';
 import { openServiceDatabase } from '@idp/db';
 import { MAIL_SEAL_PURPOSE, createSealer, deriveKey, type RpcHandler } from '@idp/events';
 import { runMain } from '@idp/observability';
@@ -9,7 +9,6 @@ import { createDevMailSink } from './mail/dev-sink.js';
 import { createSmtpTransport } from './mail/smtp.js';
 import { startMailWorker } from './mail/worker.js';
 import type { ActivationTables } from './adapters/postgres/tables.js';
-import { developmentKey } from './dev-secrets.js';
 import { startExpirySweep } from './expiry-sweep.js';
 import { migrations } from './migrations/index.js';
 import { systemClock } from './ports.js';
@@ -20,30 +19,23 @@ runMain(async () => {
   const rt = await startRuntime({ service: 'activation', version: packageVersion(import.meta.url), config });
   rt.log.info({ config: redactConfig(ActivationConfig, config) }, 'configuration');
 
-  let codeSecret = config.ACTIVATION_CODE_HMAC_KEY;
-  if (!codeSecret) {
-    // Config validation allows this only with IDP_ENV=development.
-    const dev = await developmentKey(config.ACTIVATION_DEV_SECRETS_FILE, 'ACTIVATION_CODE_HMAC_KEY');
-    codeSecret = dev.key;
-    rt.log.warn(
-      { file: config.ACTIVATION_DEV_SECRETS_FILE, created: dev.created },
-      'ACTIVATION_CODE_HMAC_KEY is not set: using a DEVELOPMENT key generated on first run',
-    );
-  }
+  const warn = rt.log.warn.bind(rt.log);
+  const codeSecret = await configuredOrDevelopmentSecret(config.ACTIVATION_CODE_HMAC_KEY, {
+    file: config.ACTIVATION_DEV_SECRETS_FILE,
+    name: 'ACTIVATION_CODE_HMAC_KEY',
+    note: 'generated on first run',
+    warn,
+  });
   if (config.ACTIVATION_TRUSTED_CA_FILES.length === 0)
     rt.log.warn('ACTIVATION_TRUSTED_CA_FILES is empty: every client certificate is refused as untrusted');
 
   const database = await openServiceDatabase<ActivationTables>(rt, config, migrations);
-  let sealKey = config.MAIL_SEAL_KEY;
-  if (!sealKey) {
-    // Config validation allows this only with IDP_ENV=development.
-    const dev = await developmentSecret(config.MAIL_DEV_SECRETS_FILE, 'MAIL_SEAL_KEY');
-    sealKey = dev.value;
-    rt.log.warn(
-      { file: config.MAIL_DEV_SECRETS_FILE, created: dev.created },
-      'MAIL_SEAL_KEY is not set: using a DEVELOPMENT key shared with accounts; production requires MAIL_SEAL_KEY',
-    );
-  }
+  const sealKey = await configuredOrDevelopmentSecret(config.MAIL_SEAL_KEY, {
+    file: config.MAIL_DEV_SECRETS_FILE,
+    name: 'MAIL_SEAL_KEY',
+    note: 'shared with accounts',
+    warn,
+  });
 
   const mailSealer = createSealer(deriveKey(sealKey, MAIL_SEAL_PURPOSE));
   const handlers: RpcHandler[] = [];

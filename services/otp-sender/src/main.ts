@@ -1,9 +1,8 @@
-import { loadConfig, redactConfig } from '@idp/config';
+import { configuredOrDevelopmentSecret, loadConfig, redactConfig } from '@idp/config';
 import { runMain } from '@idp/observability';
 import { connectRedis } from '@idp/redis';
 import { packageVersion, startRuntime } from '@idp/runtime';
 import { OtpSenderConfig, smsTransport } from './config.js';
-import { developmentKey } from './dev-secrets.js';
 import { systemClock } from './ports.js';
 import { buildOtpSender, createTransport } from './service.js';
 
@@ -15,16 +14,12 @@ runMain(async () => {
   rt.addCheck('redis', redis.check);
   rt.onShutdown('redis', redis.close);
 
-  let otpHmacKey = config.OTP_HMAC_KEY;
-  if (!otpHmacKey) {
-    // Config validation allows this only with IDP_ENV=development.
-    const dev = await developmentKey(config.OTP_DEV_SECRETS_FILE);
-    otpHmacKey = dev.key;
-    rt.log.warn(
-      { file: config.OTP_DEV_SECRETS_FILE, created: dev.created },
-      'OTP_HMAC_KEY is not set: using a DEVELOPMENT key generated on first run; production requires OTP_HMAC_KEY',
-    );
-  }
+  const otpHmacKey = await configuredOrDevelopmentSecret(config.OTP_HMAC_KEY, {
+    file: config.OTP_DEV_SECRETS_FILE,
+    name: 'OTP_HMAC_KEY',
+    note: 'generated on first run',
+    warn: rt.log.warn.bind(rt.log),
+  });
 
   const sms = createTransport(config, systemClock);
   rt.onShutdown('sms transport', () => sms.close());
