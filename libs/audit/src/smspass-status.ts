@@ -1,4 +1,10 @@
-import type { Envelope } from '@idp/events';
+import {
+  smsPassOfState,
+  type AccountState,
+  type Envelope,
+  type SmsPassStatus as SmsPassStatusSchema,
+} from '@idp/events';
+import type { z } from 'zod';
 
 /**
  * Each account's lifecycle state and smsPASS status, rebuilt from the log alone. The accounts
@@ -7,16 +13,8 @@ import type { Envelope } from '@idp/events';
  * machine: every transition event names the state it left, and the state it enters follows from
  * its subject (a reinstatement says where it returns to).
  */
-export type AccountLifecycleState =
-  | 'registered'
-  | 'email_confirmed'
-  | 'smspass_pending'
-  | 'smspass_active'
-  | 'suspended'
-  | 'cancelled'
-  | 'erased';
-
-export type SmsPassStatus = 'none' | 'pending' | 'active' | 'suspended' | 'cancelled';
+export type AccountLifecycleState = z.infer<typeof AccountState>;
+export type SmsPassStatus = z.infer<typeof SmsPassStatusSchema>;
 
 export interface AccountStatus {
   state: AccountLifecycleState;
@@ -55,20 +53,5 @@ export function applyAccountEvent(state: AccountStatusState, env: Envelope, posi
   state[accountId] = { state: typeof rule === 'function' ? rule(data) : rule, lastChange: position };
 }
 
-/** The smsPASS status the accounts service reports for a lifecycle state. */
-export function smsPassOfState(s: AccountLifecycleState): SmsPassStatus {
-  switch (s) {
-    case 'registered':
-    case 'email_confirmed':
-      return 'none';
-    case 'smspass_pending':
-      return 'pending';
-    case 'smspass_active':
-      return 'active';
-    case 'suspended':
-      return 'suspended';
-    case 'cancelled':
-    case 'erased':
-      return 'cancelled';
-  }
-}
+/** The smsPASS status the accounts service reports for a lifecycle state (one mapping, in the contract). */
+export { smsPassOfState };

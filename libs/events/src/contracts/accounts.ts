@@ -79,6 +79,28 @@ export const AccountState = z.enum([
   /** Personal data erased at the citizen's request; the row stays as a tombstone for event references. */
   'erased',
 ]);
+
+/**
+ * The smsPASS status of a lifecycle state: what login and get_otp_destination read (only
+ * `smspass_active` sends codes), and what an auditor rebuilding the states from the log reports.
+ */
+export function smsPassOfState(s: z.infer<typeof AccountState>): z.infer<typeof SmsPassStatus> {
+  switch (s) {
+    case 'registered':
+    case 'email_confirmed':
+      return 'none';
+    case 'smspass_pending':
+      return 'pending';
+    case 'smspass_active':
+      return 'active';
+    case 'suspended':
+      return 'suspended';
+    case 'cancelled':
+    case 'erased':
+      return 'cancelled';
+  }
+}
+
 const Email = z.string().trim().toLowerCase().email().max(254);
 const AccountId = z.string().uuid();
 const Password = z.string().min(1).max(1024);

@@ -8,6 +8,7 @@ import {
   AccountSmsPassRequestedV1,
   AccountSuspendedV1,
   DomainError,
+  smsPassOfState,
   type AccountState as AccountStateSchema,
   type EventData,
   type EventDef,
@@ -161,19 +162,4 @@ export function loginRefusal(state: AccountState): DomainError | undefined {
  * The smsPASS status login and get_otp_destination read (`sms_pass` column of migration 0001),
  * derived from the state so the two cannot disagree: only `smspass_active` sends codes.
  */
-export function smsPassOf(l: AccountLifecycle): SmsPass {
-  switch (l.state) {
-    case 'registered':
-    case 'email_confirmed':
-      return 'none';
-    case 'smspass_pending':
-      return 'pending';
-    case 'smspass_active':
-      return 'active';
-    case 'suspended':
-      return 'suspended';
-    case 'cancelled':
-    case 'erased':
-      return 'cancelled';
-  }
-}
+export const smsPassOf = (l: AccountLifecycle): SmsPass => smsPassOfState(l.state);
