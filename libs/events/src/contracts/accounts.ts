@@ -118,6 +118,25 @@ export const PostalAddress = z.object({
     .trim()
     .regex(/^[A-Za-z]{2}$/),
 });
+
+/**
+ * The permanent address as accounts releases it (the `address` attribute): one line, parts
+ * separated by commas, `Trubarjeva cesta 1, 1000 Ljubljana`, the country only outside Slovenia.
+ */
+export const formatAddressLine = (a: z.infer<typeof PostalAddress>): string =>
+  [
+    a.street,
+    `${a.postalCode} ${a.city}`,
+    ...(a.country.toUpperCase() === 'SI' ? [] : [a.country.toUpperCase()]),
+  ].join(', ');
+
+/** The lines of an address attribute, for a letter: split where `formatAddressLine` joined (or at line breaks). */
+export const splitAddressLine = (address: string): string[] =>
+  address
+    .split(/\r?\n|,/)
+    .map((l) => l.trim())
+    .filter(Boolean);
+
 const E164 = z.string().regex(/^\+[1-9]\d{6,14}$/);
 const Timestamp = z.string().datetime();
 

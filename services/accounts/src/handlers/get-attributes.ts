@@ -1,19 +1,8 @@
-import { DomainError, accountsRpc, rpcHandler, type RpcHandler } from '@idp/events';
-import type { Deps, PostalAddress } from '../ports.js';
+import { DomainError, accountsRpc, formatAddressLine, rpcHandler, type RpcHandler } from '@idp/events';
+import type { Deps } from '../ports.js';
 
 export const accountNotFound = () =>
   new DomainError('not_found', 'accounts.not_found', { message: 'no such account' });
-
-/**
- * The permanent address as one line, parts separated by commas (activation's letters split it
- * there): `Trubarjeva cesta 1, 1000 Ljubljana`, with the country code appended outside Slovenia.
- */
-export const addressLine = (a: PostalAddress): string =>
-  [
-    a.street,
-    `${a.postalCode} ${a.city}`,
-    ...(a.country.toUpperCase() === 'SI' ? [] : [a.country.toUpperCase()]),
-  ].join(', ');
 
 /**
  * Serves `idp.rpc.accounts.get_attributes.v1`: everything releasable about the account. Which of
@@ -30,7 +19,7 @@ export const getAttributes = (d: Pick<Deps, 'store'>): RpcHandler<typeof account
       taxNumber: a.taxNumber,
       birthDate: a.birthDate,
       email: a.email,
-      address: p.address ? addressLine(p.address) : null,
+      address: p.address ? formatAddressLine(p.address) : null,
     };
     return {
       accountId: a.id,

@@ -1,15 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { DomainError, activationRpc, rpcHandler, type RpcHandler } from '@idp/events';
+import { DomainError, activationRpc, rpcHandler, splitAddressLine, type RpcHandler } from '@idp/events';
 import { activationCodeHash } from '../domain/code.js';
 import { acceptCertificate, refuseCertificate } from '../domain/request.js';
 import { checkPresented, getAttributes, requestContext, runCommand, view, type Deps } from './deps.js';
-
-/** Address lines as accounts holds them (one string): split at line breaks or commas. */
-const addressLines = (address: string) =>
-  address
-    .split(/\r?\n|,/)
-    .map((l) => l.trim())
-    .filter(Boolean);
 
 /**
  * Serves `idp.rpc.activation.present_certificate.v1` (path `certificate`). The certificate is
@@ -60,7 +53,7 @@ export const presentCertificate = (d: Deps): RpcHandler<typeof activationRpc.pre
             letterId,
             requestNumber: r.number,
             name: [givenName, familyName].filter(Boolean).join(' '),
-            addressLines: addressLines(address),
+            addressLines: splitAddressLine(address),
             code,
             expiresAt: decision.request.expiresAt!,
           });

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import {
+  formatAddressLine,
   DomainError,
   RaCorrectionApprovedV1,
   RaCorrectionRejectedV1,
@@ -50,14 +51,6 @@ export interface Found {
   corrections: CorrectionView[];
 }
 
-/** An address as accounts gives it to the officer (one line; the country only outside Slovenia). */
-export const addressLine = (a: { street: string; postalCode: string; city: string; country: string }) =>
-  [
-    a.street,
-    `${a.postalCode} ${a.city}`,
-    ...(a.country.toUpperCase() === 'SI' ? [] : [a.country.toUpperCase()]),
-  ].join(', ');
-
 /** What a correction changes, field by field: the value on record and the one proposed. */
 export function correctionRows(
   correction: CorrectionView,
@@ -68,7 +61,7 @@ export function correctionRows(
   return correction.fields.map((field) => {
     if (field === 'given_name') return { field, current: a.givenName, proposed: p?.givenName };
     if (field === 'family_name') return { field, current: a.familyName, proposed: p?.familyName };
-    return { field, current: a.address, proposed: p?.address && addressLine(p.address) };
+    return { field, current: a.address, proposed: p?.address && formatAddressLine(p.address) };
   });
 }
 
