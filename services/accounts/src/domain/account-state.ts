@@ -140,6 +140,14 @@ const ALLOWED: Readonly<Record<AccountAction, readonly AccountState[]>> = {
 
 export const may = (state: AccountState, action: AccountAction): boolean => ALLOWED[action].includes(state);
 
+/** Throws `precondition` / `accounts.transition_not_allowed` unless the state allows `action`; `what` says what was refused. */
+export function assertMay(state: AccountState, action: AccountAction, what: string): void {
+  if (!may(state, action))
+    throw new DomainError('precondition', 'accounts.transition_not_allowed', {
+      message: `${what} in state ${state}`,
+    });
+}
+
 /**
  * Why a right password does not log in, or undefined when it does. Only the password holder ever
  * sees these: a wrong password gets the same answer as an unknown account whatever the state.

@@ -1,5 +1,5 @@
 import { DomainError, accountsRpc, rpcHandler, type RpcHandler } from '@idp/events';
-import { may } from '../domain/account-state.js';
+import { assertMay } from '../domain/account-state.js';
 import { assertAcceptablePassword, normalizePassword } from '../domain/password.js';
 import type { Deps } from '../ports.js';
 import { accountNotFound } from './get-attributes.js';
@@ -14,11 +14,7 @@ export const changePassword = (d: Deps): RpcHandler<typeof accountsRpc.changePas
     const now = d.clock.now();
     const account = await d.store.findById(req.accountId);
     if (!account) throw accountNotFound();
-    if (!may(account.lifecycle.state, 'change_password')) {
-      throw new DomainError('precondition', 'accounts.transition_not_allowed', {
-        message: `the password cannot be changed in state ${account.lifecycle.state}`,
-      });
-    }
+    assertMay(account.lifecycle.state, 'change_password', 'the password cannot be changed');
     if (!(await d.hasher.verify(account.passwordHash, normalizePassword(req.currentPassword)))) {
       throw new DomainError('unauthenticated', 'accounts.invalid_credentials', {
         message: 'the current password is wrong',

@@ -1,5 +1,5 @@
 import { DomainError, accountsCorrectionRpc, rpcHandler, type RpcHandler } from '@idp/events';
-import { may } from '../domain/account-state.js';
+import { assertMay } from '../domain/account-state.js';
 import type { CorrectedFieldName, Deps } from '../ports.js';
 import { accountNotFound } from './get-attributes.js';
 import { addressValue, personalDataChanged, type PersonalDataChange } from './person-keys.js';
@@ -37,11 +37,7 @@ export const correctIdentity = (
           });
         return { accountId: req.accountId, changed: fields };
       }
-      if (!may(account.lifecycle.state, 'correct_identity')) {
-        throw new DomainError('precondition', 'accounts.transition_not_allowed', {
-          message: `identity data cannot change in state ${account.lifecycle.state}`,
-        });
-      }
+      assertMay(account.lifecycle.state, 'correct_identity', 'identity data cannot change');
       await tx.correctIdentity({
         requestId: req.requestId,
         accountId: account.id,

@@ -1,11 +1,5 @@
-import {
-  AccountContactDataUpdatedV1,
-  DomainError,
-  accountsRpc,
-  rpcHandler,
-  type RpcHandler,
-} from '@idp/events';
-import { may } from '../domain/account-state.js';
+import { AccountContactDataUpdatedV1, accountsRpc, rpcHandler, type RpcHandler } from '@idp/events';
+import { assertMay } from '../domain/account-state.js';
 import { parseEmail } from '../domain/email.js';
 import { parseMobilePhone } from '../domain/phone.js';
 import type { Deps } from '../ports.js';
@@ -55,11 +49,7 @@ export const updateContactData = (d: Deps): RpcHandler<typeof accountsRpc.update
     await d.store.transaction(async (tx) => {
       const account = await tx.lockAccount(req.accountId);
       if (!account) throw accountNotFound();
-      if (!may(account.lifecycle.state, 'update_contact_data')) {
-        throw new DomainError('precondition', 'accounts.transition_not_allowed', {
-          message: `contact data cannot change in state ${account.lifecycle.state}`,
-        });
-      }
+      assertMay(account.lifecycle.state, 'update_contact_data', 'contact data cannot change');
       const changed = new Set<'emails' | 'phones' | 'language'>();
       for (const e of addEmails)
         if (e !== account.email && (await tx.addContactEmail(account.id, e, now))) changed.add('emails');

@@ -7,7 +7,7 @@ import {
   rpcHandler,
   type RpcHandler,
 } from '@idp/events';
-import { may, smsPassOf, transition } from '../domain/account-state.js';
+import { assertMay, smsPassOf, transition } from '../domain/account-state.js';
 import { normalizePassword } from '../domain/password.js';
 import { maskPhone, parseMobilePhone } from '../domain/phone.js';
 import type { Deps } from '../ports.js';
@@ -147,11 +147,7 @@ export const addPhone = (d: Deps): RpcHandler<typeof accountsRpc.addPhone> =>
     await d.store.transaction(async (tx) => {
       const account = await tx.lockAccount(req.accountId);
       if (!account || account.lifecycle.state === 'erased') throw accountNotFound();
-      if (!may(account.lifecycle.state, 'update_contact_data')) {
-        throw new DomainError('precondition', 'accounts.transition_not_allowed', {
-          message: `phones cannot be added in state ${account.lifecycle.state}`,
-        });
-      }
+      assertMay(account.lifecycle.state, 'update_contact_data', 'phones cannot be added');
       const phoneId = await tx.bindPhone(account.id, e164, now);
       await tx.enqueue([
         d.event(
