@@ -4,7 +4,15 @@ import type { FlowDeps } from '../flow/deps.js';
 import { LOCAL_SERVICE_NAME } from '../flow/login-flow.js';
 import { t, type MessageKey } from '../web/i18n.js';
 import { browserState, COOKIE } from './browser-state.js';
-import { field, formErrors, langUrl, secretField, sendPage, type FormErrors } from './pages.js';
+import {
+  field,
+  formErrors,
+  langUrl,
+  normalisePhone,
+  secretField,
+  sendPage,
+  type FormErrors,
+} from './pages.js';
 import { userPages, type UserPageContext } from './user-pages.js';
 
 /** Adding a phone needs a login at most this old (the step-up itself counts as one). */
@@ -14,8 +22,6 @@ const PHONES = '/account/phones';
 /** Notices a redirect back to the phones page may ask for (a fixed list: the query is client input). */
 const PHONE_NOTICES: Record<string, MessageKey> = { added: 'phoneAdded', removed: 'phoneRemoved' };
 
-/** Spaces, dashes, dots and brackets as people type them; a leading 00 means +. */
-const normalisePhone = (s: string) => s.replace(/[\s\-().]/g, '').replace(/^00/, '+');
 const E164 = /^\+[1-9]\d{6,14}$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 

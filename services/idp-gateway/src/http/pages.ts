@@ -40,6 +40,26 @@ export const langUrl = (req: Request, lang: Lang): string =>
   `${req.path}?lang=${lang === 'sl' ? 'en' : 'sl'}`;
 
 /** A posted form field as a trimmed string, capped (the RPC contracts validate further). */
+/** Spaces, dashes, dots and brackets as people type them; a leading 00 means +. */
+export const normalisePhone = (s: string): string => s.replace(/[\s\-().]/g, '').replace(/^00/, '+');
+
+/** A form whose CSRF token does not match (expired, or another site's): 403, and a way back to `back`. */
+export function sendFormExpired(req: Request, res: Response, lang: Lang, back: string): void {
+  req.log.warn({ errorCode: 'saml.csrf_token_invalid', path: req.path }, 'form refused');
+  sendPage(
+    res,
+    'message',
+    lang,
+    {
+      heading: t(lang, 'errorTitle'),
+      message: t(lang, 'formExpired'),
+      isAlert: true,
+      link: { href: back, text: t(lang, 'back') },
+    },
+    403,
+  );
+}
+
 export const field = (req: Request, name: string, max = 254): string => {
   const v = (req.body as Record<string, unknown> | undefined)?.[name];
   return typeof v === 'string' ? v.trim().slice(0, max) : '';

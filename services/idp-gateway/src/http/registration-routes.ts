@@ -13,6 +13,7 @@ import {
   rememberLang,
   sameToken,
   secretField,
+  sendFormExpired,
   sendPage,
   showErrorPage,
   type FormErrors,
@@ -85,19 +86,7 @@ export function mountRegistrationRoutes(app: Express, d: RegistrationDeps): void
           .then(() => handler(req, res, lang))
           .catch((err: unknown) => {
             if (isDomainError(err) && err.code === 'saml.csrf_token_invalid') {
-              req.log.warn({ errorCode: err.code, path: req.path }, 'form refused');
-              sendPage(
-                res,
-                'message',
-                lang,
-                {
-                  heading: t(lang, 'errorTitle'),
-                  message: t(lang, 'formExpired'),
-                  isAlert: true,
-                  link: { href: req.path, text: t(lang, 'back') },
-                },
-                403,
-              );
+              sendFormExpired(req, res, lang, req.path);
               return;
             }
             if (!showErrorPage(req, res, err, lang)) next(err);

@@ -8,7 +8,7 @@ import {
   certificateRoute as presentCertificateRoute,
   type CertificatePageOptions,
 } from './certificate-route.js';
-import { field, formErrors, type FormErrors } from './pages.js';
+import { field, formErrors, normalisePhone, type FormErrors } from './pages.js';
 import { userPages, type UserPageContext } from './user-pages.js';
 
 type RequestView = z.infer<typeof ActivationRequestView>;
@@ -22,9 +22,6 @@ const ENDED = {
   cancelled: 'stateCancelled',
   blocked: 'stateBlocked',
 } as const;
-
-/** Spaces, dashes, dots and brackets as people type them; a leading 00 means +. */
-const normalisePhone = (s: string) => s.replace(/[\s\-().]/g, '').replace(/^00/, '+');
 
 /** The smsPASS activation pages: request, certificate, activation code, SMS code, cancel. */
 export function mountSmsPassRoutes(app: Express, d: FlowDeps, o: SmsPassPageOptions): void {
@@ -40,12 +37,15 @@ export function mountSmsPassRoutes(app: Express, d: FlowDeps, o: SmsPassPageOpti
     status = 200,
   ) => {
     const { lang, session } = ctx;
-    const request = await current(session.accountId, req.correlationId);
-    const personal = await d.rpc.call(
-      accountsRpc.getPersonalData,
-      { accountId: session.accountId },
-      { correlationId: req.correlationId },
-    );
+    // Independent answers of two services: asked at once.
+    const [request, personal] = await Promise.all([
+      current(session.accountId, req.correlationId),
+      d.rpc.call(
+        accountsRpc.getPersonalData,
+        { accountId: session.accountId },
+        { correlationId: req.correlationId },
+      ),
+    ]);
     const outcome = certificateOutcome(req, lang);
     const errors: FormErrors = { ...(outcome ? { _form: outcome } : {}), ...extra.errors };
     const ended = request && request.state in ENDED ? (request.state as keyof typeof ENDED) : undefined;

@@ -3,9 +3,9 @@ import type { Request, RequestHandler, Response } from '@idp/web';
 import type { FlowDeps } from '../flow/deps.js';
 import { LoginFlow } from '../flow/login-flow.js';
 import { newToken, type SsoSession } from '../session/store.js';
-import { t, type Lang } from '../web/i18n.js';
+import type { Lang } from '../web/i18n.js';
 import { browserState, COOKIE, formBody } from './browser-state.js';
-import { langUrl, rememberLang, sameToken, sendPage, showErrorPage } from './pages.js';
+import { langUrl, rememberLang, sameToken, sendFormExpired, sendPage, showErrorPage } from './pages.js';
 
 /** What a user page handler gets: the logged-in session, its language, and a render helper. */
 export interface UserPageContext {
@@ -88,19 +88,7 @@ export function userPages(
           }
           const csrf = session.csrfToken;
           if (req.method === 'POST' && !sameToken((req.body as Record<string, unknown>).csrf, csrf)) {
-            req.log.warn({ errorCode: 'saml.csrf_token_invalid', path: req.path }, 'form refused');
-            sendPage(
-              res,
-              'message',
-              lang,
-              {
-                heading: t(lang, 'errorTitle'),
-                message: t(lang, 'formExpired'),
-                isAlert: true,
-                link: { href: page, text: t(lang, 'back') },
-              },
-              403,
-            );
+            sendFormExpired(req, res, lang, page);
             return;
           }
           const ctx: UserPageContext = {
