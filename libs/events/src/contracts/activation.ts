@@ -1,4 +1,6 @@
+import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
+import type { Sealer } from '../seal.js';
 import { defineEvent, defineJob, defineRpc } from '../define.js';
 import { CorrectionNumber, CorrectionState, CorrectionView, IdentityProofPath } from './correction.js';
 
@@ -143,6 +145,30 @@ export const ActivationMailSendJobV1 = defineJob(
   }),
   'Deliver one e-mail, rendered by the worker from a template. Retried with backoff; dead-lettered after the last attempt.',
 );
+
+/**
+ * The job for one mail: a fresh mail id and `{to, params}` sealed to it. Every producer (accounts,
+ * activation) seals this way and the worker opens with `openMailJob`, so the two cannot drift.
+ */
+export function sealMailJob(
+  sealer: Sealer,
+  m: {
+    to: string;
+    params: Record<string, string>;
+    template: z.infer<typeof MailTemplate>;
+    language: z.infer<typeof MailLanguage>;
+  },
+): z.infer<typeof ActivationMailSendJobV1.schema> {
+  const mailId = randomUUID();
+  const sealed = sealer.seal(JSON.stringify({ to: m.to, params: m.params }), mailId);
+  return { mailId, template: m.template, language: m.language, sealed };
+}
+
+/** The recipient and parameters of a mail job; throws when it does not open or is not a SealedMail. */
+export const openMailJob = (
+  sealer: Sealer,
+  job: { mailId: string; sealed: string },
+): z.infer<typeof SealedMail> => SealedMail.parse(JSON.parse(sealer.open(job.sealed, job.mailId)));
 
 /** One message as the development mail sink recorded it (never produced in production). */
 const DevMail = z.object({

@@ -2,7 +2,7 @@ import {
   ActivationMailFailedV1,
   ActivationMailSendJobV1,
   ActivationMailSentV1,
-  SealedMail,
+  openMailJob,
   buildEnvelope,
   on,
   type Catalog,
@@ -64,7 +64,7 @@ export function sendMail<DB extends OutboxTables>(d: SendMailDeps<DB>) {
     let mail;
     let rendered;
     try {
-      mail = SealedMail.parse(JSON.parse(d.sealer.open(sealed, mailId)));
+      mail = openMailJob(d.sealer, { mailId, sealed });
       rendered = renderMail(template, language, mail.params, d.publicBaseUrl);
     } catch {
       // Sealed with a key this instance does not have (rotated?), tampered with, or missing its

@@ -1,5 +1,4 @@
-import { randomUUID } from 'node:crypto';
-import { ActivationMailSendJobV1, type Sealer } from '@idp/events';
+import { ActivationMailSendJobV1, sealMailJob, type Sealer } from '@idp/events';
 import type { EventFactory, MailQueue } from '../../ports.js';
 
 /**
@@ -9,13 +8,16 @@ import type { EventFactory, MailQueue } from '../../ports.js';
 export function sealedMailQueue(o: { sealer: Sealer; event: EventFactory }): MailQueue {
   return {
     job(mail, ctx) {
-      const mailId = randomUUID();
-      const sealed = o.sealer.seal(JSON.stringify({ to: mail.to, params: mail.params ?? {} }), mailId);
       return o.event(
         ActivationMailSendJobV1,
         {
           aggregate: { type: 'account', id: mail.accountId },
-          data: { mailId, template: mail.template, language: mail.language, sealed },
+          data: sealMailJob(o.sealer, {
+            to: mail.to,
+            params: mail.params ?? {},
+            template: mail.template,
+            language: mail.language,
+          }),
         },
         ctx,
       );

@@ -1,12 +1,11 @@
-import { randomUUID } from 'node:crypto';
-import { ActivationMailSendJobV1, type MessageContext, type Sealer } from '@idp/events';
+import { ActivationMailSendJobV1, sealMailJob, type MessageContext, type Sealer } from '@idp/events';
 import type { ActivationMailer, EventFactory, MailLanguage } from '../../ports.js';
 
 /**
- * Activation mails as `idp.work.mail.send.v1` jobs for the mail worker, sealed exactly as accounts
- * seals its own: the recipient and the parameters (the activation code among them) are AES-256-GCM
- * under `MAIL_SEAL_KEY`, bound to the mail id, so neither the outbox row nor the work-queue message
- * holds them in clear. The caller enqueues the job in the transaction that records the change.
+ * Activation mails as `idp.work.mail.send.v1` jobs for the mail worker, sealed by `sealMailJob` as
+ * accounts seals its own: the recipient and the parameters (the activation code among them) are
+ * AES-256-GCM under `MAIL_SEAL_KEY`, bound to the mail id, so neither the outbox row nor the
+ * work-queue message holds them in clear. The caller enqueues the job in the transaction that records the change.
  */
 export function sealedActivationMailer(o: { sealer: Sealer; event: EventFactory }): ActivationMailer {
   const job = (
@@ -15,13 +14,11 @@ export function sealedActivationMailer(o: { sealer: Sealer; event: EventFactory 
     params: Record<string, string>,
     ctx: MessageContext,
   ) => {
-    const mailId = randomUUID();
-    const sealed = o.sealer.seal(JSON.stringify({ to: m.email, params }), mailId);
     return o.event(
       ActivationMailSendJobV1,
       {
         aggregate: { type: 'activation_request', id: m.requestId },
-        data: { mailId, template, language: m.lang, sealed },
+        data: sealMailJob(o.sealer, { to: m.email, params, template, language: m.lang }),
       },
       ctx,
     );
