@@ -58,48 +58,40 @@ export const RaOfficerLoginFailedV1 = defineEvent(
   }),
   'A console login failed.',
 );
+/** An officer's approval after checking the ID document: the same facts for activations and corrections. */
+const OfficerApproval = z.object({
+  officerId: OfficerId,
+  requestId: RequestId,
+  accountId: AccountId,
+  documentType: IdDocumentType,
+  /** Only the expiry date; the document number stays in the RA schema. */
+  documentExpiresOn: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),
+});
+/** An officer's rejection, with the reason the citizen is told. */
+const OfficerRejection = z.object({
+  officerId: OfficerId,
+  requestId: RequestId,
+  accountId: AccountId,
+  reason: z.string().min(1).max(500),
+});
 export const RaIdentityConfirmedV1 = defineEvent(
   'idp.ra.identity_confirmed.v1',
-  z.object({
-    officerId: OfficerId,
-    requestId: RequestId,
-    accountId: AccountId,
-    documentType: IdDocumentType,
-    /** Only the expiry date; the document number stays in the RA schema. */
-    documentExpiresOn: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),
-  }),
+  OfficerApproval,
   'An officer compared the ID document with the personal data and approved the activation request.',
 );
 export const RaRequestRejectedV1 = defineEvent(
   'idp.ra.request_rejected.v1',
-  z.object({
-    officerId: OfficerId,
-    requestId: RequestId,
-    accountId: AccountId,
-    reason: z.string().min(1).max(500),
-  }),
+  OfficerRejection,
   'An officer rejected an activation request, with a reason.',
 );
 export const RaCorrectionApprovedV1 = defineEvent(
   'idp.ra.correction_approved.v1',
-  z.object({
-    officerId: OfficerId,
-    requestId: RequestId,
-    accountId: AccountId,
-    documentType: IdDocumentType,
-    /** Only the expiry date; the document number stays in the RA schema. */
-    documentExpiresOn: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),
-  }),
+  OfficerApproval,
   'An officer checked the ID document against the proposed name or address and approved the identity correction.',
 );
 export const RaCorrectionRejectedV1 = defineEvent(
   'idp.ra.correction_rejected.v1',
-  z.object({
-    officerId: OfficerId,
-    requestId: RequestId,
-    accountId: AccountId,
-    reason: z.string().min(1).max(500),
-  }),
+  OfficerRejection,
   'An officer rejected an identity correction, with a reason.',
 );
 export const RaSmsPassSuspendedV1 = defineEvent(
