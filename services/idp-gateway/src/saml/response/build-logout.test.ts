@@ -199,7 +199,7 @@ describe('idp-gateway logout messages (signatures checked with node:crypto, xml-
     expect(out.relayState).to.equal(undefined);
     const xml = Buffer.from(out.value, 'base64').toString('utf8');
     expect(xml).to.contain(
-      '<samlp:StatusCode Value="urn:oasis:names:tc:SAML:2.0:status:Success"><samlp:StatusCode Value="urn:oasis:names:tc:SAML:2.0:status:PartialLogout"/>',
+      '<samlp:StatusCode Value="urn:oasis:names:tc:SAML:2.0:status:Success"><samlp:StatusCode Value="urn:oasis:names:tc:SAML:2.0:status:PartialLogout"></samlp:StatusCode></samlp:StatusCode>',
     );
     const doc = new DOMParser().parseFromString(xml, 'text/xml');
     const sig = new SignedXml({ publicCert: signing.certPem });

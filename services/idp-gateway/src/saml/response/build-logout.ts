@@ -2,21 +2,23 @@ import { sign as rsaSign } from 'node:crypto';
 import { deflateRawSync } from 'node:zlib';
 import { NAMEID_FORMAT } from '@idp/saml';
 import type { SigningIdentity } from '../keys.js';
-import { escapeXml, iso, newSamlId, sign } from './build-response.js';
-
-const STATUS = 'urn:oasis:names:tc:SAML:2.0:status:';
-const RSA_SHA256 = 'http://www.w3.org/2001/04/xmldsig-more#rsa-sha256';
-const NS_DECL =
-  'xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion"';
-const ISSUER_XPATH = "/*/*[local-name(.)='Issuer']";
+import { issuerOf, iso, newSamlId, statusOf } from './build-response.js';
+import { NS, RSA_SHA256, element, signed, unsigned, type Signable } from './canonical-xml.js';
 
 export type LogoutBinding = 'redirect' | 'post';
 
-/** A SAML protocol message ready to sign and send: its XML and the ID the signature refers to. */
+/** A SAML protocol message ready to sign and send: its ID, its unsigned XML, and its parts to sign. */
 export interface LogoutMessage {
   id: string;
   xml: string;
+  element: Signable;
 }
+
+const message = (element: Signable): LogoutMessage => ({
+  id: element.o.attrs!.ID!,
+  xml: unsigned(element).doc,
+  element,
+});
 
 export interface LogoutRequestInput {
   idpEntityId: string;
@@ -33,18 +35,37 @@ export interface LogoutRequestInput {
 
 /** IdP → SP LogoutRequest (unsigned XML; `encodeLogoutMessage` signs it for its binding). */
 export function buildLogoutRequest(i: LogoutRequestInput): LogoutMessage {
-  const id = newSamlId();
   const notOnOrAfter = iso(new Date(i.now.getTime() + (i.validityMs ?? 5 * 60_000)));
-  const xml =
-    `<samlp:LogoutRequest ${NS_DECL} ID="${id}" Version="2.0" IssueInstant="${iso(i.now)}"` +
-    ` Destination="${escapeXml(i.destination)}" NotOnOrAfter="${notOnOrAfter}" Reason="urn:oasis:names:tc:SAML:2.0:logout:user">` +
-    `<saml:Issuer>${escapeXml(i.idpEntityId)}</saml:Issuer>` +
-    `<saml:NameID Format="${NAMEID_FORMAT[i.nameId.format]}" NameQualifier="${escapeXml(i.idpEntityId)}" SPNameQualifier="${escapeXml(i.spEntityId)}">${escapeXml(i.nameId.value)}</saml:NameID>` +
-    (i.sessionIndex === undefined
-      ? ''
-      : `<samlp:SessionIndex>${escapeXml(i.sessionIndex)}</samlp:SessionIndex>`) +
-    `</samlp:LogoutRequest>`;
-  return { id, xml };
+  return message({
+    name: 'samlp:LogoutRequest',
+    o: {
+      ns: [['samlp', NS.samlp]],
+      attrs: {
+        ID: newSamlId(),
+        Version: '2.0',
+        IssueInstant: iso(i.now),
+        Destination: i.destination,
+        NotOnOrAfter: notOnOrAfter,
+        Reason: 'urn:oasis:names:tc:SAML:2.0:logout:user',
+      },
+    },
+    issuer: issuerOf(i.idpEntityId, [['saml', NS.saml]]),
+    rest: [
+      element(
+        'saml:NameID',
+        {
+          ns: [['saml', NS.saml]],
+          attrs: {
+            Format: NAMEID_FORMAT[i.nameId.format],
+            NameQualifier: i.idpEntityId,
+            SPNameQualifier: i.spEntityId,
+          },
+        },
+        i.nameId.value,
+      ),
+      ...(i.sessionIndex === undefined ? [] : [element('samlp:SessionIndex', {}, i.sessionIndex)]),
+    ],
+  });
 }
 
 export type LogoutStatus =
@@ -62,18 +83,21 @@ export interface LogoutResponseInput {
 
 /** IdP → SP LogoutResponse (unsigned XML; `encodeLogoutMessage` signs it for its binding). */
 export function buildLogoutResponse(i: LogoutResponseInput): LogoutMessage {
-  const id = newSamlId();
-  const top = `${STATUS}${i.status.top}`;
-  const statusCode = i.status.second
-    ? `<samlp:StatusCode Value="${top}"><samlp:StatusCode Value="${STATUS}${i.status.second}"/></samlp:StatusCode>`
-    : `<samlp:StatusCode Value="${top}"/>`;
-  const xml =
-    `<samlp:LogoutResponse ${NS_DECL} ID="${id}" Version="2.0" IssueInstant="${iso(i.now)}"` +
-    ` Destination="${escapeXml(i.destination)}" InResponseTo="${escapeXml(i.inResponseTo)}">` +
-    `<saml:Issuer>${escapeXml(i.idpEntityId)}</saml:Issuer>` +
-    `<samlp:Status>${statusCode}</samlp:Status>` +
-    `</samlp:LogoutResponse>`;
-  return { id, xml };
+  return message({
+    name: 'samlp:LogoutResponse',
+    o: {
+      ns: [['samlp', NS.samlp]],
+      attrs: {
+        ID: newSamlId(),
+        Version: '2.0',
+        IssueInstant: iso(i.now),
+        Destination: i.destination,
+        InResponseTo: i.inResponseTo,
+      },
+    },
+    issuer: issuerOf(i.idpEntityId, [['saml', NS.saml]]),
+    rest: [statusOf(i.status.top, i.status.second)],
+  });
 }
 
 /** What the browser is given: a URL to go to, or a form to post (views/post.eta). */
@@ -104,12 +128,11 @@ export interface EncodeInput {
  */
 export function encodeLogoutMessage(e: EncodeInput): OutgoingMessage {
   if (e.binding === 'post') {
-    const signed = sign(e.message.xml, e.message.id, ISSUER_XPATH, e.signing);
     return {
       binding: 'post',
       action: e.destination,
       field: e.field,
-      value: Buffer.from(signed, 'utf8').toString('base64'),
+      value: Buffer.from(signed(e.message.element, e.signing).doc, 'utf8').toString('base64'),
       ...(e.relayState === undefined ? {} : { relayState: e.relayState }),
     };
   }

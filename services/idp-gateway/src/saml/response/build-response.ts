@@ -1,13 +1,9 @@
 import { createHmac, randomBytes } from 'node:crypto';
-import { SignedXml } from 'xml-crypto';
 import { ATTRIBUTES, LOA_URI, NAMEID_FORMAT, type AttributeKey, type Loa } from '@idp/saml';
 import type { SigningIdentity } from '../keys.js';
+import { NS, element, escapeAttr, signed, unsigned, type Namespace, type Xml } from './canonical-xml.js';
 
 const STATUS = 'urn:oasis:names:tc:SAML:2.0:status:';
-const C14N_EXC = 'http://www.w3.org/2001/10/xml-exc-c14n#';
-const ENVELOPED = 'http://www.w3.org/2000/09/xmldsig#enveloped-signature';
-const RSA_SHA256 = 'http://www.w3.org/2001/04/xmldsig-more#rsa-sha256';
-const SHA256 = 'http://www.w3.org/2001/04/xmlenc#sha256';
 
 export type SecondLevelStatus =
   'AuthnFailed' | 'NoAuthnContext' | 'NoPassive' | 'RequestDenied' | 'UnknownPrincipal';
@@ -41,11 +37,8 @@ export interface FailureInput extends ResponseBase {
 /** A SAML ID: must start with a letter or underscore (xs:ID), 160 random bits. */
 export const newSamlId = (): string => `_${randomBytes(20).toString('hex')}`;
 
-export const escapeXml = (s: string) =>
-  s.replace(
-    /[<>&"']/g,
-    (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[c]!,
-  );
+/** For attribute values and text alike in XML we write by hand outside the signed messages. */
+export const escapeXml = escapeAttr;
 export const iso = (d: Date) => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
 
 /**
@@ -56,69 +49,119 @@ export function pairwiseNameId(secret: string, accountId: string, spEntityId: st
   return createHmac('sha256', secret).update(`${accountId}\u0000${spEntityId}`).digest('base64url');
 }
 
-/** Enveloped signature right after the element's own Issuer, as the SAML schema orders it. */
-export function sign(xml: string, rootId: string, issuerXPath: string, signing: SigningIdentity): string {
-  const sig = new SignedXml({
-    privateKey: signing.privateKey,
-    publicCert: signing.certPem,
-    signatureAlgorithm: RSA_SHA256,
-    canonicalizationAlgorithm: C14N_EXC,
-    // xml-crypto would parse the certificate on every signature to build KeyInfo; ours never changes.
-    getKeyInfoContent: ({ prefix } = {}) => {
-      const p = prefix ? `${prefix}:` : '';
-      return `<${p}X509Data><${p}X509Certificate>${signing.certBase64}</${p}X509Certificate></${p}X509Data>`;
+export const issuerOf = (idpEntityId: string, ns: readonly Namespace[] = []) =>
+  element('saml:Issuer', { ns }, idpEntityId);
+
+/**
+ * The Response element. Its own `saml` declaration goes on the Issuer, where exclusive c14n renders
+ * it, so the message is its own canonical form.
+ */
+function response(b: ResponseBase, id: string, status: Xml, assertion: Xml | undefined, sign: boolean): Xml {
+  const o = {
+    ns: [['samlp', NS.samlp]] as const,
+    attrs: {
+      ID: id,
+      Version: '2.0',
+      IssueInstant: iso(b.now),
+      Destination: b.acsUrl,
+      InResponseTo: b.inResponseTo,
     },
-  });
-  sig.addReference({
-    xpath: `//*[@ID='${rootId}']`,
-    transforms: [ENVELOPED, C14N_EXC],
-    digestAlgorithm: SHA256,
-  });
-  sig.computeSignature(xml, { prefix: 'ds', location: { reference: issuerXPath, action: 'after' } });
-  return sig.getSignedXml();
+  };
+  const e = {
+    name: 'samlp:Response',
+    o,
+    issuer: issuerOf(b.idpEntityId, [['saml', NS.saml]]),
+    rest: assertion ? [status, assertion] : [status],
+  };
+  return sign ? signed(e, b.signing) : unsigned(e);
 }
 
-function envelope(b: ResponseBase, id: string, statusXml: string, assertionXml: string): string {
-  return (
-    `<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion"` +
-    ` ID="${id}" Version="2.0" IssueInstant="${iso(b.now)}" Destination="${escapeXml(b.acsUrl)}" InResponseTo="${escapeXml(b.inResponseTo)}">` +
-    `<saml:Issuer>${escapeXml(b.idpEntityId)}</saml:Issuer>${statusXml}${assertionXml}</samlp:Response>`
+export const statusOf = (top: string, second?: string): Xml =>
+  element(
+    'samlp:Status',
+    {},
+    element(
+      'samlp:StatusCode',
+      { attrs: { Value: `${STATUS}${top}` } },
+      ...(second ? [element('samlp:StatusCode', { attrs: { Value: `${STATUS}${second}` } })] : []),
+    ),
   );
-}
 
-const signResponseIfAsked = (b: ResponseBase, id: string, xml: string) =>
-  b.signResponse ? sign(xml, id, "/*/*[local-name(.)='Issuer']", b.signing) : xml;
+const attributeXml = (key: AttributeKey, value: string): Xml =>
+  element(
+    'saml:Attribute',
+    {
+      attrs: {
+        Name: ATTRIBUTES[key].name,
+        NameFormat: 'urn:oasis:names:tc:SAML:2.0:attrname-format:uri',
+        FriendlyName: ATTRIBUTES[key].friendlyName,
+      },
+    },
+    element(
+      'saml:AttributeValue',
+      { ns: [['xsi', NS.xsi]], docOnlyNs: [['xs', NS.xs]], attrs: { 'xsi:type': 'xs:string' } },
+      value,
+    ),
+  );
 
 /** A Success Response whose Assertion is always signed (RSA-SHA256, exclusive c14n). */
 export function buildSuccessResponse(i: SuccessInput): string {
   const assertionId = newSamlId();
-  const responseId = newSamlId();
   const notOnOrAfter = iso(new Date(i.now.getTime() + (i.validityMs ?? 5 * 60_000)));
   const notBefore = iso(new Date(i.now.getTime() - 30_000));
   const attributes = (Object.entries(i.attributes) as [AttributeKey, string | undefined][])
-    .filter(([, v]) => v !== undefined && v !== '')
-    .map(
-      ([key, value]) =>
-        `<saml:Attribute Name="${ATTRIBUTES[key].name}" NameFormat="urn:oasis:names:tc:SAML:2.0:attrname-format:uri" FriendlyName="${ATTRIBUTES[key].friendlyName}">` +
-        `<saml:AttributeValue xmlns:xs="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:type="xs:string">${escapeXml(value!)}</saml:AttributeValue></saml:Attribute>`,
-    )
-    .join('');
-  const assertion =
-    `<saml:Assertion xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="${assertionId}" Version="2.0" IssueInstant="${iso(i.now)}">` +
-    `<saml:Issuer>${escapeXml(i.idpEntityId)}</saml:Issuer>` +
-    `<saml:Subject><saml:NameID Format="${NAMEID_FORMAT[i.nameId.format]}" NameQualifier="${escapeXml(i.idpEntityId)}" SPNameQualifier="${escapeXml(i.spEntityId)}">${escapeXml(i.nameId.value)}</saml:NameID>` +
-    `<saml:SubjectConfirmation Method="urn:oasis:names:tc:SAML:2.0:cm:bearer">` +
-    `<saml:SubjectConfirmationData InResponseTo="${escapeXml(i.inResponseTo)}" NotOnOrAfter="${notOnOrAfter}" Recipient="${escapeXml(i.acsUrl)}"/>` +
-    `</saml:SubjectConfirmation></saml:Subject>` +
-    `<saml:Conditions NotBefore="${notBefore}" NotOnOrAfter="${notOnOrAfter}"><saml:AudienceRestriction><saml:Audience>${escapeXml(i.spEntityId)}</saml:Audience></saml:AudienceRestriction></saml:Conditions>` +
-    `<saml:AuthnStatement AuthnInstant="${iso(i.authn.instant)}" SessionIndex="${escapeXml(i.authn.sessionIndex)}"` +
-    `${i.authn.sessionNotOnOrAfter ? ` SessionNotOnOrAfter="${iso(i.authn.sessionNotOnOrAfter)}"` : ''}>` +
-    `<saml:AuthnContext><saml:AuthnContextClassRef>${LOA_URI[i.authn.loa]}</saml:AuthnContextClassRef></saml:AuthnContext></saml:AuthnStatement>` +
-    (attributes ? `<saml:AttributeStatement>${attributes}</saml:AttributeStatement>` : '') +
-    `</saml:Assertion>`;
-  const signedAssertion = sign(assertion, assertionId, "/*/*[local-name(.)='Issuer']", i.signing);
-  const status = `<samlp:Status><samlp:StatusCode Value="${STATUS}Success"/></samlp:Status>`;
-  return signResponseIfAsked(i, responseId, envelope(i, responseId, status, signedAssertion));
+    .filter((e): e is [AttributeKey, string] => e[1] !== undefined && e[1] !== '')
+    .map(([key, value]) => attributeXml(key, value));
+  const assertion = signed(
+    {
+      name: 'saml:Assertion',
+      o: { ns: [['saml', NS.saml]], attrs: { ID: assertionId, Version: '2.0', IssueInstant: iso(i.now) } },
+      issuer: issuerOf(i.idpEntityId),
+      rest: [
+        element(
+          'saml:Subject',
+          {},
+          element(
+            'saml:NameID',
+            {
+              attrs: {
+                Format: NAMEID_FORMAT[i.nameId.format],
+                NameQualifier: i.idpEntityId,
+                SPNameQualifier: i.spEntityId,
+              },
+            },
+            i.nameId.value,
+          ),
+          element(
+            'saml:SubjectConfirmation',
+            { attrs: { Method: 'urn:oasis:names:tc:SAML:2.0:cm:bearer' } },
+            element('saml:SubjectConfirmationData', {
+              attrs: { InResponseTo: i.inResponseTo, NotOnOrAfter: notOnOrAfter, Recipient: i.acsUrl },
+            }),
+          ),
+        ),
+        element(
+          'saml:Conditions',
+          { attrs: { NotBefore: notBefore, NotOnOrAfter: notOnOrAfter } },
+          element('saml:AudienceRestriction', {}, element('saml:Audience', {}, i.spEntityId)),
+        ),
+        element(
+          'saml:AuthnStatement',
+          {
+            attrs: {
+              AuthnInstant: iso(i.authn.instant),
+              SessionIndex: i.authn.sessionIndex,
+              SessionNotOnOrAfter: i.authn.sessionNotOnOrAfter && iso(i.authn.sessionNotOnOrAfter),
+            },
+          },
+          element('saml:AuthnContext', {}, element('saml:AuthnContextClassRef', {}, LOA_URI[i.authn.loa])),
+        ),
+        ...(attributes.length > 0 ? [element('saml:AttributeStatement', {}, ...attributes)] : []),
+      ],
+    },
+    i.signing,
+  );
+  return response(i, newSamlId(), statusOf('Success'), assertion, i.signResponse).doc;
 }
 
 /**
@@ -126,7 +169,5 @@ export function buildSuccessResponse(i: SuccessInput): string {
  * SAML status it can act on instead of a dead end. Always signed, so the SP can trust the status.
  */
 export function buildFailureResponse(i: FailureInput): string {
-  const responseId = newSamlId();
-  const status = `<samlp:Status><samlp:StatusCode Value="${STATUS}${i.topLevel}"><samlp:StatusCode Value="${STATUS}${i.secondLevel}"/></samlp:StatusCode></samlp:Status>`;
-  return sign(envelope(i, responseId, status, ''), responseId, "/*/*[local-name(.)='Issuer']", i.signing);
+  return response(i, newSamlId(), statusOf(i.topLevel, i.secondLevel), undefined, true).doc;
 }
