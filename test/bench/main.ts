@@ -96,6 +96,8 @@ let stack: Stack | undefined;
 let sp: DemoSp | undefined;
 let sms: SmsTail | undefined;
 let stopping = false;
+/** Set by SIGINT/SIGTERM only (cleanup also sets `stopping`, on every way out). */
+let interrupted = false;
 let cleaning: Promise<void> | undefined;
 function cleanup(): Promise<void> {
   cleaning ??= (async () => {
@@ -114,6 +116,7 @@ for (const sig of ['SIGINT', 'SIGTERM'] as const) {
       process.stderr.write('bench: interrupted again, exiting without waiting\n');
       process.exit(130);
     }
+    interrupted = true;
     process.stderr.write(`bench: ${sig}, stopping the stack…\n`);
     void cleanup().finally(() => process.exit(130));
   });
@@ -491,11 +494,11 @@ async function main() {
 try {
   await main();
 } catch (err) {
-  if (stopping) await new Promise(() => undefined); // the signal handler cleans up and exits 130
+  if (interrupted) await new Promise(() => undefined); // the signal handler cleans up and exits 130
   process.stderr.write(`bench: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
   await cleanup();
   process.exit(1);
 }
-if (stopping) await new Promise(() => undefined); // interrupted: the signal handler exits 130
+if (interrupted) await new Promise(() => undefined); // the signal handler exits 130
 await cleanup();
 process.exit(0);
