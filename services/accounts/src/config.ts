@@ -42,6 +42,13 @@ export const AccountsConfig = commonConfig
      * loses every encrypted value in the log; required outside development.
      */
     PERSONAL_DATA_MASTER_KEY: secret(z.string().min(32).optional()),
+    /**
+     * Seals a login's SMS destination for otp-sender, which must hold the same value (≥ 32
+     * characters). Unset outside development: otp-sender asks for the phone with get_otp_destination.
+     */
+    OTP_DESTINATION_KEY: secret(z.string().min(32).optional()),
+    /** Development only: where the generated OTP_DESTINATION_KEY is kept, shared with otp-sender. */
+    OTP_DESTINATION_DEV_SECRETS_FILE: z.string().min(1).default('var/dev-secrets/otp-destination.json'),
     /** Development only: where the generated PERSONAL_DATA_MASTER_KEY is kept. */
     PERSONAL_DATA_DEV_SECRETS_FILE: z.string().min(1).default('var/dev-secrets/personal-data.json'),
     /** JSON roster of auditors who may ask for disclosures (id, name, role, Ed25519 public key PEM). */

@@ -1,6 +1,6 @@
 import { configuredOrDevelopmentSecret, loadConfig, redactConfig } from '@idp/config';
 import { openServiceDatabase } from '@idp/db';
-import { MAIL_SEAL_PURPOSE, createSealer, deriveKey, otpRpc } from '@idp/events';
+import { MAIL_SEAL_PURPOSE, OTP_DESTINATION_PURPOSE, createSealer, deriveKey, otpRpc } from '@idp/events';
 import { runMain } from '@idp/observability';
 import { packageVersion, startRuntime } from '@idp/runtime';
 import { readAuditorRoster, rosterFileDirectory } from './adapters/auditors/roster-file.js';
@@ -37,6 +37,16 @@ runMain(async () => {
     name: 'PERSONAL_DATA_MASTER_KEY',
     warn,
   });
+  // Optional outside development: without it otp-sender asks for each login's phone instead.
+  const otpDestinationKey =
+    config.IDP_ENV === 'development'
+      ? await configuredOrDevelopmentSecret(config.OTP_DESTINATION_KEY, {
+          file: config.OTP_DESTINATION_DEV_SECRETS_FILE,
+          name: 'OTP_DESTINATION_KEY',
+          note: 'shared with otp-sender',
+          warn,
+        })
+      : config.OTP_DESTINATION_KEY;
   // Read once at start so a broken roster shows at once; requests re-read it.
   const roster = await readAuditorRoster(config.AUDITORS_FILE);
   rt.log.info({ file: config.AUDITORS_FILE, auditors: roster.length }, 'auditor roster');
@@ -51,6 +61,9 @@ runMain(async () => {
       personKeys: createPersonKeyWrapper(masterKey),
       auditors: rosterFileDirectory(config.AUDITORS_FILE),
       otp: { status: (request, ctx) => rt.rpc.call(otpRpc.status, request, ctx) },
+      ...(otpDestinationKey
+        ? { otpDestinations: createSealer(deriveKey(otpDestinationKey, OTP_DESTINATION_PURPOSE)) }
+        : {}),
       registration: {
         termsVersion: config.TERMS_VERSION,
         emailConfirmationTtlMs: config.EMAIL_CONFIRMATION_TTL_SECONDS * 1000,

@@ -11,6 +11,7 @@ import type {
   MailTemplate,
   MessageContext,
   MessageInput,
+  Sealer,
   SmsPassStatus,
 } from '@idp/events';
 import type { z } from '@idp/config';
@@ -285,6 +286,8 @@ export interface Deps {
   auditors: AuditorDirectory;
   /** otp-sender's challenges, asked whether an SMS code proved a phone (add_phone). */
   otp: OtpChallenges;
+  /** Seals a login's SMS destination for otp-sender (`OTP_DESTINATION_KEY`); none: otp-sender asks. */
+  otpDestinations?: Sealer;
 }
 
 /** otp-sender's `idp.rpc.otp.status.v1`, as accounts uses it. */

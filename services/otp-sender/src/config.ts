@@ -43,6 +43,13 @@ export const OtpSenderConfig = commonConfig
     OTP_HMAC_KEY: secret(z.string().min(32).optional()),
     /** Seals SMS jobs and stored numbers (AES-256-GCM, key derived with HKDF). Defaults to OTP_HMAC_KEY. */
     SMS_SEAL_KEY: secret(z.string().min(32).optional()),
+    /**
+     * Opens the login destinations accounts seals, which must hold the same value (≥ 32 characters).
+     * Unset outside development: each login's phone is asked of accounts (get_otp_destination).
+     */
+    OTP_DESTINATION_KEY: secret(z.string().min(32).optional()),
+    /** Development only: where the generated OTP_DESTINATION_KEY is kept, shared with accounts. */
+    OTP_DESTINATION_DEV_SECRETS_FILE: z.string().min(1).default('var/dev-secrets/otp-destination.json'),
     /** Development only: where generated keys are kept so every replica and restart shares them. */
     OTP_DEV_SECRETS_FILE: z.string().min(1).default('var/dev-secrets/otp-sender.json'),
 

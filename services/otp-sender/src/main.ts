@@ -21,6 +21,17 @@ runMain(async () => {
     warn: rt.log.warn.bind(rt.log),
   });
 
+  // Optional outside development: without it every login's phone is asked of accounts.
+  const otpDestinationKey =
+    config.IDP_ENV === 'development'
+      ? await configuredOrDevelopmentSecret(config.OTP_DESTINATION_KEY, {
+          file: config.OTP_DESTINATION_DEV_SECRETS_FILE,
+          name: 'OTP_DESTINATION_KEY',
+          note: 'shared with accounts',
+          warn: rt.log.warn.bind(rt.log),
+        })
+      : config.OTP_DESTINATION_KEY;
+
   const sms = createTransport(config, systemClock);
   rt.onShutdown('sms transport', () => sms.close());
   if (sms.devReader) {
@@ -28,7 +39,11 @@ runMain(async () => {
   }
   const otp = buildOtpSender({
     config,
-    secrets: { otpHmacKey, ...(config.SMS_SEAL_KEY ? { smsSealKey: config.SMS_SEAL_KEY } : {}) },
+    secrets: {
+      otpHmacKey,
+      ...(config.SMS_SEAL_KEY ? { smsSealKey: config.SMS_SEAL_KEY } : {}),
+      ...(otpDestinationKey ? { otpDestinationKey } : {}),
+    },
     redis,
     js: rt.js,
     jsm: rt.jsm,

@@ -21,7 +21,14 @@ export function createOtpMetrics(registry: Registry): OtpMetrics {
     labelNames: ['outcome'],
     registers: [registry],
   });
+  const destinations = new Counter({
+    name: 'idp_otp_sealed_destinations_total',
+    help: 'Login destinations sealed by accounts: opened, or refused (altered, other account, stale) and asked of accounts.',
+    labelNames: ['outcome'],
+    registers: [registry],
+  });
   return {
+    sealedDestination: (outcome) => destinations.inc({ outcome }),
     codeIssued: (purpose, resend) => issued.inc({ purpose, resend: String(resend) }),
     smsOutcome: (transport, outcome) => sms.inc({ transport, outcome }),
     verification: (outcome) => verifications.inc({ outcome }),

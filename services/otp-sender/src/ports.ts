@@ -33,7 +33,12 @@ export interface RateLimiter {
 
 /** Where a login's code goes: the accounts service's verified phone. */
 export interface Destinations {
-  forAccount(accountId: string, ctx: MessageContext): Promise<{ phone: string; phoneHint: string }>;
+  /** `sealed`: the destination accounts sealed at the password step (otp.issue's `destination`). */
+  forAccount(
+    accountId: string,
+    ctx: MessageContext,
+    sealed?: string,
+  ): Promise<{ phone: string; phoneHint: string }>;
 }
 
 export type ChallengeRef = Pick<Challenge, 'id' | 'accountId' | 'purpose' | 'destinationHint' | 'expiresAt'>;
@@ -98,6 +103,7 @@ export interface DevSmsReader {
 
 /** The counters the service exports (idp_otp_*). */
 export interface OtpMetrics {
+  sealedDestination(outcome: 'opened' | 'refused'): void;
   codeIssued(purpose: string, resend: boolean): void;
   smsOutcome(transport: SmsTransportName, outcome: 'sent' | 'retry' | 'failed' | 'skipped'): void;
   verification(

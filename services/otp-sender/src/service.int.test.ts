@@ -1,9 +1,19 @@
 import { expect } from 'chai';
 import { randomUUID } from 'node:crypto';
-import { connectNats, otpRpc, type RpcDef, type RpcRequest, type RpcResponse } from '@idp/events';
+import {
+  OTP_DESTINATION_PURPOSE,
+  connectNats,
+  createSealer,
+  deriveKey,
+  otpRpc,
+  sealOtpDestination,
+  type RpcDef,
+  type RpcRequest,
+  type RpcResponse,
+} from '@idp/events';
 import { waitFor } from '@idp/testing';
 import type { SmsTransport } from './ports.js';
-import { Harness } from './testing/harness.js';
+import { Harness, TEST_ENV } from './testing/harness.js';
 
 /**
  * otp-sender end to end over its NATS subjects: handlers, Redis, the durable SMS work queue and
@@ -184,6 +194,39 @@ describe('otp-sender over NATS, Redis and the SMS work queue', function () {
           )
         ).code,
       ).to.equal('otp.destination_not_allowed');
+    });
+
+    it('takes a login phone from the destination accounts sealed, and asks accounts when it does not open', async () => {
+      const { accountId, phone: onRecord } = citizen();
+      const sealer = createSealer(deriveKey(TEST_ENV.OTP_DESTINATION_KEY, OTP_DESTINATION_PURPOSE));
+      const seal = (forAccount: string, phone: string, notAfter: Date) =>
+        sealOtpDestination(sealer, { accountId: forAccount, phone, phoneHint: 'sealed hint', notAfter });
+      const later = new Date(h.clock.now().getTime() + 60_000);
+      const sealedPhone = '+38651222333';
+      const opened = await call(otpRpc.issue, {
+        accountId,
+        serviceName: 'eDavki',
+        destination: seal(accountId, sealedPhone, later),
+      });
+      expect(opened.destinationHint).to.equal('sealed hint');
+      expect((await h.smsTo(sealedPhone)).text).to.contain('eDavki');
+
+      // Sealed for another account, stale, altered or under another key: accounts' number is used.
+      const otherKey = createSealer(
+        deriveKey('another-destination-key-0123456789abcdef', OTP_DESTINATION_PURPOSE),
+      );
+      const refused = [
+        seal(randomUUID(), sealedPhone, later),
+        seal(accountId, sealedPhone, new Date(h.clock.now().getTime() - 1)),
+        `${seal(accountId, sealedPhone, later).slice(0, -2)}AA`,
+        sealOtpDestination(otherKey, { accountId, phone: sealedPhone, phoneHint: 'x', notAfter: later }),
+      ];
+      for (const [i, destination] of refused.entries()) {
+        const view = await call(otpRpc.issue, { accountId, serviceName: 'eDavki', destination });
+        expect(view.destinationHint, `case ${i}`).not.to.equal('sealed hint');
+        await h.smsTo(onRecord, i);
+      }
+      expect((await h.devSink.recent(1000, sealedPhone)).length).to.equal(1);
     });
 
     it('sends a bind_phone code to the number given, not the account phone', async () => {

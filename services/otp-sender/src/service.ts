@@ -1,4 +1,5 @@
 import {
+  OTP_DESTINATION_PURPOSE,
   OtpSmsSendJobV1,
   consume,
   createSealer,
@@ -37,6 +38,8 @@ import { verifyCode } from './handlers/verify-code.js';
 export interface OtpSecrets {
   otpHmacKey: string;
   smsSealKey?: string;
+  /** Opens the login destinations accounts seals (`OTP_DESTINATION_KEY`); none: always ask accounts. */
+  otpDestinationKey?: string;
 }
 
 /** The SMS transport the configuration names; the dev sink doubles as the reader for /dev/sms. */
@@ -100,7 +103,20 @@ export function buildOtpSender(w: OtpSenderWiring): OtpSender {
     clock: w.clock ?? systemClock,
     store: createRedisChallengeStore(w.redis),
     limiter: createRedisRateLimiter(w.redis),
-    destinations: accountsDestinations(w.rpc),
+    destinations: accountsDestinations(
+      w.rpc,
+      w.secrets.otpDestinationKey === undefined
+        ? undefined
+        : {
+            sealer: createSealer(deriveKey(w.secrets.otpDestinationKey, OTP_DESTINATION_PURPOSE)),
+            clock: w.clock ?? systemClock,
+            outcome: (o) => {
+              metrics.sealedDestination(o);
+              if (o === 'refused')
+                w.log.warn('a sealed login destination did not open or was stale: asking accounts');
+            },
+          },
+    ),
     events: jetStreamEventSink(w.publisher),
     queue: jetStreamSmsQueue(w.publisher),
     sealer: createSealer(deriveKey(w.secrets.smsSealKey ?? w.secrets.otpHmacKey, 'idp/otp-sender/seal/v1')),

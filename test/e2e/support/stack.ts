@@ -104,6 +104,7 @@ async function startOn(x: {
       SMS_DEV_SINK_FILE: join(dir, 'dev-sms.jsonl'),
       SEAL_INTERVAL_MS: '1000',
       OTP_DEV_SECRETS_FILE: join(dir, 'otp-dev-secrets.json'),
+      OTP_DESTINATION_DEV_SECRETS_FILE: join(dir, 'otp-destination-dev-secrets.json'),
       MAIL_DEV_SINK_FILE: join(dir, 'dev-mail.jsonl'),
       MAIL_DEV_SECRETS_FILE: join(dir, 'mail-dev-secrets.json'),
       ...o.env,

@@ -165,6 +165,11 @@ export const accountsRpc = {
       smsPass: SmsPassStatus,
       /** Masked, e.g. `+386 •• ••• •• 45`; present when smsPASS is active. */
       phoneHint: z.string().optional(),
+      /**
+       * With smsPASS active and `OTP_DESTINATION_KEY` set: the phone sealed for otp-sender
+       * (`sealOtpDestination`), to pass unread as otp.issue's `destination`.
+       */
+      otpDestination: z.string().max(1024).optional(),
     }),
     'Checks an account name and password (argon2id). Unknown account and wrong password give the same error.',
   ),

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { defineEvent, defineJob, defineRpc } from '../define.js';
+import type { Sealer } from '../seal.js';
 
 export const OTP_ERROR_CODES = [
   'otp.challenge_not_found',
@@ -57,6 +58,11 @@ export const otpRpc = {
         .string()
         .regex(/^\+[1-9]\d{6,14}$/)
         .optional(),
+      /**
+       * For `login`: the `otpDestination` accounts answered verify_password with, passed on unread.
+       * Without it, or when it does not open, otp-sender asks accounts for the phone.
+       */
+      destination: z.string().max(1024).optional(),
     }),
     ChallengeView,
     'Creates a challenge with a fresh 6-digit code and queues the SMS.',
@@ -172,3 +178,41 @@ export const OTP_CONTRACTS = [
   OtpVerificationFailedV1,
   OtpChallengeLockedV1,
 ];
+
+/** HKDF purpose of the key derived from `OTP_DESTINATION_KEY`: accounts seals, otp-sender opens. */
+export const OTP_DESTINATION_PURPOSE = 'idp otp login destination v1';
+
+const SealedDestination = z.object({
+  phone: z.string().regex(/^\+[1-9]\d{6,14}$/),
+  phoneHint: z.string(),
+  notAfter: z.string().datetime(),
+});
+
+/**
+ * The phone a login code goes to, sealed by accounts for otp-sender alone (AES-256-GCM, bound to the
+ * account): the gateway carries it from verify_password to otp.issue without reading it, and
+ * otp-sender needs no get_otp_destination call. Valid until `notAfter`, a login's password step.
+ */
+export const sealOtpDestination = (
+  sealer: Sealer,
+  d: { accountId: string; phone: string; phoneHint: string; notAfter: Date },
+): string =>
+  sealer.seal(
+    JSON.stringify({ phone: d.phone, phoneHint: d.phoneHint, notAfter: d.notAfter.toISOString() }),
+    `otp-destination:${d.accountId}`,
+  );
+
+/** The sealed phone, or undefined when it does not open, was sealed for another account or is stale. */
+export function openOtpDestination(
+  sealer: Sealer,
+  sealed: string,
+  accountId: string,
+  now: Date,
+): { phone: string; phoneHint: string } | undefined {
+  try {
+    const d = SealedDestination.parse(JSON.parse(sealer.open(sealed, `otp-destination:${accountId}`)));
+    return new Date(d.notAfter) > now ? { phone: d.phone, phoneHint: d.phoneHint } : undefined;
+  } catch {
+    return undefined;
+  }
+}

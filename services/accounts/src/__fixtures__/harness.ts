@@ -5,6 +5,7 @@ import { connect } from '@nats-io/transport-node';
 import { createDatabase, migrate, sql, type Database } from '@idp/db';
 import {
   MAIL_SEAL_PURPOSE,
+  OTP_DESTINATION_PURPOSE,
   createSealer,
   deriveKey,
   catalog,
@@ -86,6 +87,7 @@ export interface AccountsUnderTest {
 
 /** The key the harness seals mail jobs with (activation's tests use their own). */
 export const TEST_MAIL_SEAL_KEY = 'accounts-integration-test-mail-seal-key';
+export const TEST_OTP_DESTINATION_KEY = 'accounts-integration-test-otp-destination-key';
 export const TEST_TERMS_VERSION = '2026-01';
 export const TEST_PERSONAL_DATA_MASTER_KEY = 'accounts-integration-test-personal-data-master-key';
 
@@ -152,6 +154,7 @@ export async function startAccounts(
         address: { maxFailures: 20, windowMs: 900_000, lockMs: 900_000 },
       },
       otp: { status: (request, ctx) => client.call(isolate(otpRpc.status), request, ctx) },
+      otpDestinations: createSealer(deriveKey(TEST_OTP_DESTINATION_KEY, OTP_DESTINATION_PURPOSE)),
     }).map((h): RpcHandler => ({ ...h, contract: isolate(h.contract) }));
     server = serveRpc(nc, handlers, { service: 'accounts', log: testLog, registry: new Registry() });
     const conn = nc;

@@ -1,7 +1,13 @@
 import { expect } from 'chai';
 import { hash } from '@node-rs/argon2';
-import { accountsRpc } from '@idp/events';
-import { startAccounts, type AccountsUnderTest } from '../__fixtures__/harness.js';
+import {
+  OTP_DESTINATION_PURPOSE,
+  accountsRpc,
+  createSealer,
+  deriveKey,
+  openOtpDestination,
+} from '@idp/events';
+import { TEST_OTP_DESTINATION_KEY, startAccounts, type AccountsUnderTest } from '../__fixtures__/harness.js';
 
 const PASSWORD = 'correct horse battery';
 const ANA = {
@@ -18,6 +24,7 @@ const ADDRESS = '203.0.113.7';
 const INVALID = { kind: 'unauthenticated', code: 'accounts.invalid_credentials' };
 const LOCKED = { kind: 'rate_limited', code: 'accounts.temporarily_locked' };
 const MINUTE = 60_000;
+const ANA_OTHER_ID = '00000000-0000-4000-8000-000000000000';
 
 /** No e-mail, password, name, tax number, phone digits or client address in any stored event. */
 function expectNoPersonalData(rows: { envelope: unknown }[]) {
@@ -61,8 +68,20 @@ describe('accounts verify_password.v1 (real NATS + PostgreSQL)', function () {
   });
 
   it('answers the right password with the account id, smsPASS status and a masked phone', async () => {
-    const reply = await verify('ana.novak@example.si', PASSWORD);
+    const { otpDestination, ...reply } = await verify('ana.novak@example.si', PASSWORD);
     expect(reply).to.deep.equal({ accountId, smsPass: 'active', phoneHint: '+386 •• ••• •56' });
+    // The phone itself only sealed for otp-sender, bound to this account, for the next two minutes.
+    const otpSender = createSealer(deriveKey(TEST_OTP_DESTINATION_KEY, OTP_DESTINATION_PURPOSE));
+    const now = acc.clock.now();
+    expect(openOtpDestination(otpSender, otpDestination!, accountId, now)).to.deep.equal({
+      phone: '+38640123456',
+      phoneHint: '+386 •• ••• •56',
+    });
+    expect(otpDestination).not.to.include('40123456');
+    expect(openOtpDestination(otpSender, otpDestination!, ANA_OTHER_ID, now)).to.equal(undefined);
+    expect(
+      openOtpDestination(otpSender, otpDestination!, accountId, new Date(now.getTime() + 2 * MINUTE)),
+    ).to.equal(undefined);
     // Account names are case-insensitive.
     expect((await verify('Ana.Novak@Example.SI', PASSWORD)).accountId).to.equal(accountId);
 

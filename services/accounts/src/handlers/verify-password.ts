@@ -5,6 +5,7 @@ import {
   DomainError,
   accountsRpc,
   rpcHandler,
+  sealOtpDestination,
   type RpcContext,
   type RpcHandler,
 } from '@idp/events';
@@ -30,6 +31,9 @@ const REFUSAL_REASON: Partial<Record<DomainError['code'], FailureReason>> = {
   'accounts.email_not_confirmed': 'email_not_confirmed',
   'accounts.cancelled': 'cancelled',
 };
+
+/** A sealed destination serves the login step that follows the password; a stale one is asked again. */
+const OTP_DESTINATION_VALIDITY_MS = 2 * 60_000;
 
 const invalidCredentials = () =>
   new DomainError('unauthenticated', 'accounts.invalid_credentials', {
@@ -128,10 +132,22 @@ export const verifyPassword = (d: Deps): RpcHandler<typeof accountsRpc.verifyPas
       );
     const answer = () => {
       const phone = known.smsPass === 'active' ? found.verifiedPhone : undefined;
+      if (!phone) return { accountId: known.id, smsPass: known.smsPass };
+      const phoneHint = maskPhone(phone);
+      // The code step follows at once: otp-sender takes the phone from here instead of asking again.
+      const otpDestination =
+        d.otpDestinations &&
+        sealOtpDestination(d.otpDestinations, {
+          accountId: known.id,
+          phone,
+          phoneHint,
+          notAfter: new Date(now.getTime() + OTP_DESTINATION_VALIDITY_MS),
+        });
       return {
         accountId: known.id,
         smsPass: known.smsPass,
-        ...(phone ? { phoneHint: maskPhone(phone) } : {}),
+        phoneHint,
+        ...(otpDestination ? { otpDestination } : {}),
       };
     };
 

@@ -158,6 +158,8 @@ export class LoginFlow {
         accountId: verified.accountId,
         serviceName: sp ? this.d.serviceName(sp.entityId, tx.lang) : LOCAL_SERVICE_NAME,
         purpose: 'login',
+        // Sealed by accounts for otp-sender; passed on unread, and it saves otp-sender asking for it.
+        ...(verified.otpDestination ? { destination: verified.otpDestination } : {}),
       },
       ctx,
     );

@@ -53,7 +53,7 @@ export const issueCode = (d: Deps) =>
       }
       phone = req.phone;
     } else {
-      const dest = await d.destinations.forAccount(req.accountId, ctx);
+      const dest = await d.destinations.forAccount(req.accountId, ctx, req.destination);
       phone = dest.phone;
       hint = dest.phoneHint;
     }

@@ -62,6 +62,7 @@ class SwitchableTransport implements SmsTransport {
 export const TEST_ENV = {
   IDP_ENV: 'test',
   OTP_HMAC_KEY: 'integration-test-key-0123456789abcdefghij',
+  OTP_DESTINATION_KEY: 'integration-test-destination-key-0123456789',
   SMS_TRANSPORT: 'dev_sink',
   PUBLIC_HOST: 'login.test.example',
   SMS_MAX_ATTEMPTS: '3',
@@ -157,7 +158,10 @@ export class Harness {
     });
     return buildOtpSender({
       config: this.config,
-      secrets: { otpHmacKey: this.config.OTP_HMAC_KEY! },
+      secrets: {
+        otpHmacKey: this.config.OTP_HMAC_KEY!,
+        otpDestinationKey: this.config.OTP_DESTINATION_KEY!,
+      },
       redis: this.redis,
       js,
       jsm: this.jsm,
