@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { configuredOrDevelopmentSecret } from './dev-secret.js';
+import { configuredOrDevelopmentSecret, optionalSecret } from './dev-secret.js';
 
 describe('configuredOrDevelopmentSecret', () => {
   let dir: string;
@@ -43,5 +43,24 @@ describe('configuredOrDevelopmentSecret', () => {
     expect(warnings[0]!.msg).to.equal(
       'X_KEY is not set: using a DEVELOPMENT key shared with y; production requires X_KEY',
     );
+  });
+});
+
+describe('optionalSecret', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'optional-secret-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('leaves an unset secret unset outside development, and generates a shared one in development', async () => {
+    const file = join(dir, 'secrets.json');
+    const o = { file, name: 'Y_KEY', warn: () => undefined };
+    expect(await optionalSecret('production', undefined, o)).to.equal(undefined);
+    expect(await optionalSecret('test', 'set-secret', o)).to.equal('set-secret');
+    expect(() => statSync(file)).to.throw();
+    const generated = await optionalSecret('development', undefined, o);
+    expect(generated).to.have.length.of.at.least(32);
+    expect(await optionalSecret('development', undefined, o)).to.equal(generated);
   });
 });

@@ -52,3 +52,17 @@ export async function configuredOrDevelopmentSecret(
   );
   return dev.value;
 }
+
+/**
+ * A secret a deployment may leave out (a service then takes a slower path): in development it is
+ * generated and shared through `file` like `configuredOrDevelopmentSecret`; elsewhere unset stays unset.
+ */
+export function optionalSecret(
+  idpEnv: string,
+  configured: string | undefined,
+  o: Parameters<typeof configuredOrDevelopmentSecret>[1],
+): Promise<string | undefined> {
+  return idpEnv === 'development'
+    ? configuredOrDevelopmentSecret(configured, o)
+    : Promise.resolve(configured);
+}

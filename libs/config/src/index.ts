@@ -89,4 +89,4 @@ export function redactConfig<S extends AnyObject>(schema: S, config: z.infer<S>)
 }
 
 export { z };
-export { configuredOrDevelopmentSecret, developmentSecret } from './dev-secret.js';
+export { configuredOrDevelopmentSecret, developmentSecret, optionalSecret } from './dev-secret.js';

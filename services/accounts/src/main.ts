@@ -1,4 +1,4 @@
-import { configuredOrDevelopmentSecret, loadConfig, redactConfig } from '@idp/config';
+import { configuredOrDevelopmentSecret, loadConfig, optionalSecret, redactConfig } from '@idp/config';
 import { openServiceDatabase } from '@idp/db';
 import { MAIL_SEAL_PURPOSE, OTP_DESTINATION_PURPOSE, createSealer, deriveKey, otpRpc } from '@idp/events';
 import { runMain } from '@idp/observability';
@@ -38,15 +38,12 @@ runMain(async () => {
     warn,
   });
   // Optional outside development: without it otp-sender asks for each login's phone instead.
-  const otpDestinationKey =
-    config.IDP_ENV === 'development'
-      ? await configuredOrDevelopmentSecret(config.OTP_DESTINATION_KEY, {
-          file: config.OTP_DESTINATION_DEV_SECRETS_FILE,
-          name: 'OTP_DESTINATION_KEY',
-          note: 'shared with otp-sender',
-          warn,
-        })
-      : config.OTP_DESTINATION_KEY;
+  const otpDestinationKey = await optionalSecret(config.IDP_ENV, config.OTP_DESTINATION_KEY, {
+    file: config.OTP_DESTINATION_DEV_SECRETS_FILE,
+    name: 'OTP_DESTINATION_KEY',
+    note: 'shared with otp-sender',
+    warn,
+  });
   // Read once at start so a broken roster shows at once; requests re-read it.
   const roster = await readAuditorRoster(config.AUDITORS_FILE);
   rt.log.info({ file: config.AUDITORS_FILE, auditors: roster.length }, 'auditor roster');

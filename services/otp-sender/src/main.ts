@@ -1,4 +1,4 @@
-import { configuredOrDevelopmentSecret, loadConfig, redactConfig } from '@idp/config';
+import { configuredOrDevelopmentSecret, loadConfig, optionalSecret, redactConfig } from '@idp/config';
 import { runMain } from '@idp/observability';
 import { connectRedis } from '@idp/redis';
 import { packageVersion, startRuntime } from '@idp/runtime';
@@ -22,15 +22,12 @@ runMain(async () => {
   });
 
   // Optional outside development: without it every login's phone is asked of accounts.
-  const otpDestinationKey =
-    config.IDP_ENV === 'development'
-      ? await configuredOrDevelopmentSecret(config.OTP_DESTINATION_KEY, {
-          file: config.OTP_DESTINATION_DEV_SECRETS_FILE,
-          name: 'OTP_DESTINATION_KEY',
-          note: 'shared with accounts',
-          warn: rt.log.warn.bind(rt.log),
-        })
-      : config.OTP_DESTINATION_KEY;
+  const otpDestinationKey = await optionalSecret(config.IDP_ENV, config.OTP_DESTINATION_KEY, {
+    file: config.OTP_DESTINATION_DEV_SECRETS_FILE,
+    name: 'OTP_DESTINATION_KEY',
+    note: 'shared with accounts',
+    warn: rt.log.warn.bind(rt.log),
+  });
 
   const sms = createTransport(config, systemClock);
   rt.onShutdown('sms transport', () => sms.close());
