@@ -1,5 +1,5 @@
 import { BINDING, NAMEID_FORMAT } from '@idp/saml';
-import { escapeXml } from './response/build-response.js';
+import { escapeAttr } from './response/canonical-xml.js';
 
 export interface IdpEndpoints {
   entityId: string;
@@ -18,10 +18,10 @@ export function idpMetadataXml(
 ): string {
   const endpoint = (tag: string, url: string) =>
     [BINDING.redirect, BINDING.post]
-      .map((b) => `    <md:${tag} Binding="${b}" Location="${escapeXml(url)}"/>`)
+      .map((b) => `    <md:${tag} Binding="${b}" Location="${escapeAttr(url)}"/>`)
       .join('\n');
   return `<?xml version="1.0" encoding="UTF-8"?>
-<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" xmlns:ds="http://www.w3.org/2000/09/xmldsig#" entityID="${escapeXml(e.entityId)}">
+<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" xmlns:ds="http://www.w3.org/2000/09/xmldsig#" entityID="${escapeAttr(e.entityId)}">
   <md:IDPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol" WantAuthnRequestsSigned="${o.wantAuthnRequestsSigned}">
     <md:KeyDescriptor use="signing">
       <ds:KeyInfo><ds:X509Data><ds:X509Certificate>${o.certBase64}</ds:X509Certificate></ds:X509Data></ds:KeyInfo>

@@ -14,7 +14,8 @@ export interface SigningIdentity {
   notAfter: Date;
 }
 
-function load(keyPem: string, certPem: string): SigningIdentity {
+/** The identity of a key and its certificate; refuses a key that does not match. */
+export function signingIdentity(keyPem: string, certPem: string): SigningIdentity {
   const cert = new X509Certificate(certPem);
   const privateKey = createPrivateKey(keyPem);
   if (!cert.checkPrivateKey(privateKey)) throw new Error('IdP signing key does not match its certificate');
@@ -50,7 +51,7 @@ export async function loadSigningIdentity(o: {
       throw new Error(`IdP signing key or certificate missing: ${o.keyFile}, ${o.certFile}`);
     await generate(o);
   }
-  const identity = load(await readFile(o.keyFile, 'utf8'), await readFile(o.certFile, 'utf8'));
+  const identity = signingIdentity(await readFile(o.keyFile, 'utf8'), await readFile(o.certFile, 'utf8'));
   const daysLeft = (identity.notAfter.getTime() - Date.now()) / 86_400_000;
   if (daysLeft < 30)
     o.log.warn({ notAfter: identity.notAfter.toISOString() }, 'IdP signing certificate expires soon');

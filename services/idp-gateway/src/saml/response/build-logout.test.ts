@@ -1,11 +1,11 @@
 import { expect } from 'chai';
-import { createPrivateKey, verify as rsaVerify } from 'node:crypto';
+import { verify as rsaVerify } from 'node:crypto';
 import { inflateRawSync } from 'node:zlib';
 import { DOMParser } from '@xmldom/xmldom';
 import { SAML, ValidateInResponseTo } from '@node-saml/node-saml';
 import { SignedXml } from 'xml-crypto';
 import { selfSignedCertificate } from '@idp/testing';
-import type { SigningIdentity } from '../keys.js';
+import { signingIdentity, type SigningIdentity } from '../keys.js';
 import { registeredSp } from '../verify/__fixtures__/saml-requests.js';
 import { readLogoutResponse } from '../verify/read-logout-response.js';
 import { buildLogoutRequest, buildLogoutResponse, encodeLogoutMessage } from './build-logout.js';
@@ -18,13 +18,7 @@ const RSA_SHA256 = 'http://www.w3.org/2001/04/xmldsig-more#rsa-sha256';
 
 async function identity(commonName: string): Promise<SigningIdentity> {
   const c = await selfSignedCertificate({ commonName });
-  return {
-    privateKey: createPrivateKey(c.keyPem),
-    keyPem: c.keyPem,
-    certPem: c.certPem,
-    certBase64: c.certBase64,
-    notAfter: new Date(Date.now() + 86_400_000),
-  };
+  return signingIdentity(c.keyPem, c.certPem);
 }
 
 /** node-saml as an independent SP: it checks our signatures and Issuer itself. */

@@ -1,8 +1,7 @@
 import { expect } from 'chai';
 import { SAML, ValidateInResponseTo } from '@node-saml/node-saml';
 import { selfSignedCertificate } from '@idp/testing';
-import { createPrivateKey } from 'node:crypto';
-import type { SigningIdentity } from '../keys.js';
+import { signingIdentity, type SigningIdentity } from '../keys.js';
 import { buildFailureResponse, buildSuccessResponse, pairwiseNameId } from './build-response.js';
 
 const IDP = 'https://login.example.si/saml/metadata';
@@ -30,13 +29,7 @@ describe('idp-gateway SAML responses (checked by node-saml)', function () {
 
   before(async () => {
     const c = await selfSignedCertificate({ commonName: 'idp' });
-    signing = {
-      privateKey: createPrivateKey(c.keyPem),
-      keyPem: c.keyPem,
-      certPem: c.certPem,
-      certBase64: c.certBase64,
-      notAfter: new Date(Date.now() + 86_400_000),
-    };
+    signing = signingIdentity(c.keyPem, c.certPem);
   });
 
   const base = () => ({

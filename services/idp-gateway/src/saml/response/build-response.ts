@@ -1,7 +1,7 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { ATTRIBUTES, LOA_URI, NAMEID_FORMAT, type AttributeKey, type Loa } from '@idp/saml';
 import type { SigningIdentity } from '../keys.js';
-import { NS, element, escapeAttr, signed, unsigned, type Namespace, type Xml } from './canonical-xml.js';
+import { NS, element, signed, unsigned, type Namespace, type Xml } from './canonical-xml.js';
 
 const STATUS = 'urn:oasis:names:tc:SAML:2.0:status:';
 
@@ -37,8 +37,6 @@ export interface FailureInput extends ResponseBase {
 /** A SAML ID: must start with a letter or underscore (xs:ID), 160 random bits. */
 export const newSamlId = (): string => `_${randomBytes(20).toString('hex')}`;
 
-/** For attribute values and text alike in XML we write by hand outside the signed messages. */
-export const escapeXml = escapeAttr;
 export const iso = (d: Date) => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
 
 /**

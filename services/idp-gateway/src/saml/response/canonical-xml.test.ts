@@ -1,9 +1,8 @@
-import { createPrivateKey } from 'node:crypto';
 import { DOMParser, type Element } from '@xmldom/xmldom';
 import { expect } from 'chai';
 import { ExclusiveCanonicalization, SignedXml } from 'xml-crypto';
 import { selfSignedCertificate } from '@idp/testing';
-import type { SigningIdentity } from '../keys.js';
+import { signingIdentity, type SigningIdentity } from '../keys.js';
 import { buildLogoutRequest, buildLogoutResponse } from './build-logout.js';
 import { buildFailureResponse, buildSuccessResponse } from './build-response.js';
 import { NS, element, signed, type Xml } from './canonical-xml.js';
@@ -59,13 +58,7 @@ describe('idp-gateway canonical XML (held against xml-crypto)', function () {
 
   before(async () => {
     const c = await selfSignedCertificate({ commonName: 'idp' });
-    signing = {
-      privateKey: createPrivateKey(c.keyPem),
-      keyPem: c.keyPem,
-      certPem: c.certPem,
-      certBase64: c.certBase64,
-      notAfter: new Date(Date.now() + 86_400_000),
-    };
+    signing = signingIdentity(c.keyPem, c.certPem);
   });
 
   it('writes each element as the exclusive c14n of what a parser reads back, for hostile values', () => {
