@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { defineEvent, defineRpc } from '../define.js';
+import { E164 } from './phone.js';
 import { AuditorEntry, EncryptedField, PersonalDataField } from '../personal-data.js';
 
 export const ACCOUNTS_ERROR_CODES = [
@@ -137,7 +138,6 @@ export const splitAddressLine = (address: string): string[] =>
     .map((l) => l.trim())
     .filter(Boolean);
 
-const E164 = z.string().regex(/^\+[1-9]\d{6,14}$/);
 const Timestamp = z.string().datetime();
 
 /** Attribute values the accounts service can release; which ones reach an SP is the SP's policy. */
@@ -182,7 +182,7 @@ export const accountsRpc = {
   getOtpDestination: defineRpc(
     'idp.rpc.accounts.get_otp_destination.v1',
     z.object({ accountId: AccountId }),
-    z.object({ phone: z.string().regex(/^\+[1-9]\d{6,14}$/), phoneHint: z.string() }),
+    z.object({ phone: E164, phoneHint: z.string() }),
     'The verified phone an smsPASS code goes to (otp-sender only; never stored outside accounts).',
   ),
   createAccount: defineRpc(

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { Sealer } from '../seal.js';
 import { defineEvent, defineJob, defineRpc } from '../define.js';
+import { E164 } from './phone.js';
 import { CorrectionNumber, CorrectionState, CorrectionView, IdentityProofPath } from './correction.js';
 
 /**
@@ -65,7 +66,6 @@ export const ActivationState = z.enum([
   /** Five wrong activation codes. */
   'blocked',
 ]);
-const E164 = z.string().regex(/^\+[1-9]\d{6,14}$/);
 
 /** The citizen-facing view of a request (no code, no personal data beyond what the citizen typed). */
 export const ActivationRequestView = z.object({

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { defineEvent, defineJob, defineRpc } from '../define.js';
+import { E164 } from './phone.js';
 import type { Sealer } from '../seal.js';
 
 export const OTP_ERROR_CODES = [
@@ -54,10 +55,7 @@ export const otpRpc = {
       serviceName: z.string().min(1).max(60),
       purpose: z.enum(['login', 'bind_phone']).default('login'),
       /** For `bind_phone` only: the number being proven. For `login` the account's phone is used. */
-      phone: z
-        .string()
-        .regex(/^\+[1-9]\d{6,14}$/)
-        .optional(),
+      phone: E164.optional(),
       /**
        * For `login`: the `otpDestination` accounts answered verify_password with, passed on unread.
        * Without it, or when it does not open, otp-sender asks accounts for the phone.
@@ -78,10 +76,7 @@ export const otpRpc = {
     z.object({
       challengeId: ChallengeId,
       /** E.164: ask whether the challenge proves this number (accounts binding a phone). */
-      phone: z
-        .string()
-        .regex(/^\+[1-9]\d{6,14}$/)
-        .optional(),
+      phone: E164.optional(),
     }),
     ChallengeView,
     'Where the SMS of a challenge stands (the login page shows "could not be sent"), whose and what for it is, ' +
@@ -183,7 +178,7 @@ export const OTP_CONTRACTS = [
 export const OTP_DESTINATION_PURPOSE = 'idp otp login destination v1';
 
 const SealedDestination = z.object({
-  phone: z.string().regex(/^\+[1-9]\d{6,14}$/),
+  phone: E164,
   phoneHint: z.string(),
   notAfter: z.string().datetime(),
 });
