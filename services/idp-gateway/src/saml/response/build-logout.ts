@@ -2,7 +2,7 @@ import { sign as rsaSign } from 'node:crypto';
 import { deflateRawSync } from 'node:zlib';
 import { NAMEID_FORMAT } from '@idp/saml';
 import type { SigningIdentity } from '../keys.js';
-import { issuerOf, iso, newSamlId, statusOf } from './build-response.js';
+import { iso, protocolMessage, statusOf } from './build-response.js';
 import { NS, RSA_SHA256, element, signed, unsigned, type Signable } from './canonical-xml.js';
 
 export type LogoutBinding = 'redirect' | 'post';
@@ -36,36 +36,28 @@ export interface LogoutRequestInput {
 /** IdP → SP LogoutRequest (unsigned XML; `encodeLogoutMessage` signs it for its binding). */
 export function buildLogoutRequest(i: LogoutRequestInput): LogoutMessage {
   const notOnOrAfter = iso(new Date(i.now.getTime() + (i.validityMs ?? 5 * 60_000)));
-  return message({
-    name: 'samlp:LogoutRequest',
-    o: {
-      ns: [['samlp', NS.samlp]],
-      attrs: {
-        ID: newSamlId(),
-        Version: '2.0',
-        IssueInstant: iso(i.now),
-        Destination: i.destination,
-        NotOnOrAfter: notOnOrAfter,
-        Reason: 'urn:oasis:names:tc:SAML:2.0:logout:user',
-      },
-    },
-    issuer: issuerOf(i.idpEntityId, [['saml', NS.saml]]),
-    rest: [
-      element(
-        'saml:NameID',
-        {
-          ns: [['saml', NS.saml]],
-          attrs: {
-            Format: NAMEID_FORMAT[i.nameId.format],
-            NameQualifier: i.idpEntityId,
-            SPNameQualifier: i.spEntityId,
+  return message(
+    protocolMessage(
+      'samlp:LogoutRequest',
+      i,
+      { NotOnOrAfter: notOnOrAfter, Reason: 'urn:oasis:names:tc:SAML:2.0:logout:user' },
+      [
+        element(
+          'saml:NameID',
+          {
+            ns: [['saml', NS.saml]],
+            attrs: {
+              Format: NAMEID_FORMAT[i.nameId.format],
+              NameQualifier: i.idpEntityId,
+              SPNameQualifier: i.spEntityId,
+            },
           },
-        },
-        i.nameId.value,
-      ),
-      ...(i.sessionIndex === undefined ? [] : [element('samlp:SessionIndex', {}, i.sessionIndex)]),
-    ],
-  });
+          i.nameId.value,
+        ),
+        ...(i.sessionIndex === undefined ? [] : [element('samlp:SessionIndex', {}, i.sessionIndex)]),
+      ],
+    ),
+  );
 }
 
 export type LogoutStatus =
@@ -83,21 +75,11 @@ export interface LogoutResponseInput {
 
 /** IdP → SP LogoutResponse (unsigned XML; `encodeLogoutMessage` signs it for its binding). */
 export function buildLogoutResponse(i: LogoutResponseInput): LogoutMessage {
-  return message({
-    name: 'samlp:LogoutResponse',
-    o: {
-      ns: [['samlp', NS.samlp]],
-      attrs: {
-        ID: newSamlId(),
-        Version: '2.0',
-        IssueInstant: iso(i.now),
-        Destination: i.destination,
-        InResponseTo: i.inResponseTo,
-      },
-    },
-    issuer: issuerOf(i.idpEntityId, [['saml', NS.saml]]),
-    rest: [statusOf(i.status.top, i.status.second)],
-  });
+  return message(
+    protocolMessage('samlp:LogoutResponse', i, { InResponseTo: i.inResponseTo }, [
+      statusOf(i.status.top, i.status.second),
+    ]),
+  );
 }
 
 /** What the browser is given: a URL to go to, or a form to post (views/post.eta). */

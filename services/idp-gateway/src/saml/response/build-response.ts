@@ -1,7 +1,7 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { ATTRIBUTES, LOA_URI, NAMEID_FORMAT, type AttributeKey, type Loa } from '@idp/saml';
 import type { SigningIdentity } from '../keys.js';
-import { NS, element, signed, unsigned, type Namespace, type Xml } from './canonical-xml.js';
+import { NS, element, signed, unsigned, type Namespace, type Signable, type Xml } from './canonical-xml.js';
 
 const STATUS = 'urn:oasis:names:tc:SAML:2.0:status:';
 
@@ -47,30 +47,44 @@ export function pairwiseNameId(secret: string, accountId: string, spEntityId: st
   return createHmac('sha256', secret).update(`${accountId}\u0000${spEntityId}`).digest('base64url');
 }
 
-export const issuerOf = (idpEntityId: string, ns: readonly Namespace[] = []) =>
+const issuerOf = (idpEntityId: string, ns: readonly Namespace[] = []) =>
   element('saml:Issuer', { ns }, idpEntityId);
 
 /**
- * The Response element. Its own `saml` declaration goes on the Issuer, where exclusive c14n renders
- * it, so the message is its own canonical form.
+ * A SAML protocol message from the IdP (Response, LogoutRequest, LogoutResponse): a fresh ID, the
+ * common attributes, and the Issuer first. Its `saml` declaration goes on the Issuer, where
+ * exclusive c14n renders it, so the message is its own canonical form.
  */
-function response(b: ResponseBase, id: string, status: Xml, assertion: Xml | undefined, sign: boolean): Xml {
-  const o = {
-    ns: [['samlp', NS.samlp]] as const,
-    attrs: {
-      ID: id,
-      Version: '2.0',
-      IssueInstant: iso(b.now),
-      Destination: b.acsUrl,
-      InResponseTo: b.inResponseTo,
+export function protocolMessage(
+  name: string,
+  m: { idpEntityId: string; destination: string; now: Date },
+  attrs: Readonly<Record<string, string | undefined>>,
+  rest: readonly Xml[],
+): Signable {
+  return {
+    name,
+    o: {
+      ns: [['samlp', NS.samlp]],
+      attrs: {
+        ID: newSamlId(),
+        Version: '2.0',
+        IssueInstant: iso(m.now),
+        Destination: m.destination,
+        ...attrs,
+      },
     },
+    issuer: issuerOf(m.idpEntityId, [['saml', NS.saml]]),
+    rest,
   };
-  const e = {
-    name: 'samlp:Response',
-    o,
-    issuer: issuerOf(b.idpEntityId, [['saml', NS.saml]]),
-    rest: assertion ? [status, assertion] : [status],
-  };
+}
+
+function response(b: ResponseBase, status: Xml, assertion: Xml | undefined, sign: boolean): Xml {
+  const e = protocolMessage(
+    'samlp:Response',
+    { idpEntityId: b.idpEntityId, destination: b.acsUrl, now: b.now },
+    { InResponseTo: b.inResponseTo },
+    assertion ? [status, assertion] : [status],
+  );
   return sign ? signed(e, b.signing) : unsigned(e);
 }
 
@@ -159,7 +173,7 @@ export function buildSuccessResponse(i: SuccessInput): string {
     },
     i.signing,
   );
-  return response(i, newSamlId(), statusOf('Success'), assertion, i.signResponse).doc;
+  return response(i, statusOf('Success'), assertion, i.signResponse).doc;
 }
 
 /**
@@ -167,5 +181,5 @@ export function buildSuccessResponse(i: SuccessInput): string {
  * SAML status it can act on instead of a dead end. Always signed, so the SP can trust the status.
  */
 export function buildFailureResponse(i: FailureInput): string {
-  return response(i, newSamlId(), statusOf(i.topLevel, i.secondLevel), undefined, true).doc;
+  return response(i, statusOf(i.topLevel, i.secondLevel), undefined, true).doc;
 }
