@@ -136,4 +136,81 @@ describe('db createDatabase() against real PostgreSQL', function () {
     expect(logged.map((l) => l.msg)).to.include('idle postgres connection lost; it will be replaced');
     expect(logged.map((l) => l.msg)).to.include('postgres connection lost while in use');
   });
+
+  describe('named prepared statements', () => {
+    interface Widgets {
+      widgets: { id: number; label: string | null };
+    }
+    const open = async (o: { preparedStatements?: boolean; maxPreparedPerConnection?: number } = {}) => {
+      const schema = uniqueSchema('prep');
+      // One connection, so every query and pg_prepared_statements see the same session.
+      const database = createDatabase<Widgets>({
+        connectionString: databaseUrl,
+        schema,
+        log: testLog,
+        poolMax: 1,
+        ...o,
+      });
+      // Only dropped and closed by the shared clean-up, which needs no table types.
+      opened.push({ schema, database: database as unknown as Database });
+      await migrate({
+        db: database.db,
+        schema,
+        migrations: {
+          '0001_widgets': {
+            up: (db) =>
+              db.schema
+                .createTable('widgets')
+                .addColumn('id', 'integer', (c) => c.primaryKey())
+                .execute(),
+          },
+        },
+        log: testLog,
+      });
+      await database.db.insertInto('widgets').values({ id: 1 }).execute();
+      return database;
+    };
+    const prepared = async (database: Database<Widgets>) =>
+      (
+        await sql<{ statement: string }>`SELECT statement FROM pg_prepared_statements`.execute(database.db)
+      ).rows.map((r) => r.statement);
+    const byId = (database: Database<Widgets>, id: number) =>
+      database.db.selectFrom('widgets').selectAll().where('id', '=', id).execute();
+
+    it('parses a query once per connection and reuses it with other values', async () => {
+      const database = await open();
+      expect(await byId(database, 1)).to.deep.equal([{ id: 1 }]);
+      expect(await byId(database, 2)).to.deep.equal([]);
+      const statements = await prepared(database);
+      const lookups = statements.filter((t) => t.includes('from "widgets"') && t.includes('"id" = $1'));
+      expect(lookups).to.have.length(1);
+    });
+
+    it('keeps nothing prepared when turned off', async () => {
+      const database = await open({ preparedStatements: false });
+      await byId(database, 1);
+      expect(await prepared(database)).to.deep.equal([]);
+    });
+
+    it('runs statements unnamed beyond the per-connection bound, with the same results', async () => {
+      const database = await open({ maxPreparedPerConnection: 3 });
+      for (let n = 1; n <= 8; n++) {
+        // A different text per n: an IN list of n values.
+        const ids = Array.from({ length: n }, (_, i) => i + 1);
+        expect(
+          await database.db.selectFrom('widgets').select('id').where('id', 'in', ids).execute(),
+        ).to.deep.equal([{ id: 1 }]);
+      }
+      expect(await prepared(database)).to.have.length.at.most(3);
+    });
+
+    it('answers correctly after a migration changes a table under a prepared statement', async () => {
+      const database = await open();
+      expect(await byId(database, 1)).to.deep.equal([{ id: 1 }]);
+      await sql`ALTER TABLE widgets ADD COLUMN label text DEFAULT 'new'`.execute(database.db);
+      // selectAll() now returns another row type: the named plan is refused and the query re-runs unnamed.
+      expect(await byId(database, 1)).to.deep.equal([{ id: 1, label: 'new' }]);
+      expect(await byId(database, 1)).to.deep.equal([{ id: 1, label: 'new' }]);
+    });
+  });
 });

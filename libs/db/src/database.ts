@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import pg from 'pg';
 import { Kysely, PostgresDialect, type PostgresPool, type PostgresPoolClient } from 'kysely';
 import type { Logger } from '@idp/observability';
@@ -34,6 +35,14 @@ export interface DatabaseOptions {
   connectionTimeoutMs?: number;
   /** Bound on the readiness query (default 1000). */
   checkTimeoutMs?: number;
+  /**
+   * Run the query builder's statements as named prepared statements, parsed and planned once per
+   * connection (default true). Turn off behind a pooler in transaction mode that cannot keep them
+   * (PgBouncer before 1.21).
+   */
+  preparedStatements?: boolean;
+  /** Named statements kept per connection before further ones run unnamed (default 200). */
+  maxPreparedPerConnection?: number;
 }
 
 /** A service's handle on its PostgreSQL schema. */
@@ -74,7 +83,14 @@ export function createDatabase<DB = OutboxTables>(o: DatabaseOptions): Database<
     client.on('error', (err) => log.warn({ err }, 'postgres connection lost while in use'));
   });
 
-  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool: mapErrors(pool) }) });
+  const db = new Kysely<DB>({
+    dialect: new PostgresDialect({
+      pool: mapErrors(
+        pool,
+        o.preparedStatements === false ? undefined : statementNamer(o.maxPreparedPerConnection ?? 200),
+      ),
+    }),
+  });
   const checkTimeoutMs = o.checkTimeoutMs ?? 1000;
   let closing: Promise<void> | undefined;
 
@@ -108,8 +124,65 @@ export function createDatabase<DB = OutboxTables>(o: DatabaseOptions): Database<
   };
 }
 
+/**
+ * Names statements so each connection parses and plans each only once: on this project's machine
+ * the accounts login's two lookups cost PostgreSQL 0.53–0.92 ms of CPU unnamed and 0.10 ms named.
+ * Per connection at most `max` names are kept (a statement with a variable-length IN list has a
+ * text per length); further statements run unnamed, as before.
+ */
+interface StatementNamer {
+  /** The name to run `text` under on `client`, or undefined to run it unnamed. */
+  nameFor(client: pg.PoolClient, text: string): string | undefined;
+  /** The server refused the named statement on `client` for good (its tables changed under it). */
+  retire(client: pg.PoolClient, name: string): void;
+}
+
+// Only plain DML: transaction control and DDL gain nothing and some poolers refuse them named.
+const PREPARABLE = /^\s*(select|insert|update|delete|with)\b/i;
+
+function statementNamer(max: number): StatementNamer {
+  const names = new Map<string, string>();
+  const perClient = new WeakMap<pg.PoolClient, { named: Set<string>; retired: Set<string> }>();
+  const stateOf = (client: pg.PoolClient) => {
+    let st = perClient.get(client);
+    if (!st) perClient.set(client, (st = { named: new Set(), retired: new Set() }));
+    return st;
+  };
+  return {
+    nameFor(client, text) {
+      if (!PREPARABLE.test(text)) return undefined;
+      let name = names.get(text);
+      if (name === undefined) {
+        // Bounded like the per-connection sets, so generated SQL cannot grow the map forever.
+        if (names.size >= max * 4) return undefined;
+        name = `idp_${createHash('sha256').update(text).digest('base64url').slice(0, 24)}`;
+        names.set(text, name);
+      }
+      const st = stateOf(client);
+      if (st.retired.has(name)) return undefined;
+      if (!st.named.has(name)) {
+        if (st.named.size >= max) return undefined;
+        st.named.add(name);
+      }
+      return name;
+    },
+    retire(client, name) {
+      const st = stateOf(client);
+      st.named.delete(name);
+      st.retired.add(name);
+    },
+  };
+}
+
+// A named statement whose tables changed shape (a migration while this instance runs) fails with
+// this until the connection goes; the same text then runs unnamed on that connection.
+const isStalePlan = (err: unknown) =>
+  err instanceof Error &&
+  (err as { code?: unknown }).code === '0A000' &&
+  err.message.includes('cached plan must not change result type');
+
 /** Presents the pool to Kysely with connection failures already mapped to DomainErrors. */
-function mapErrors(pool: pg.Pool): PostgresPool {
+function mapErrors(pool: pg.Pool, namer: StatementNamer | undefined): PostgresPool {
   // One wrapper per pg client, so Kysely's per-client connection cache keeps working.
   const wrappers = new WeakMap<pg.PoolClient, PostgresPoolClient>();
   return {
@@ -124,10 +197,22 @@ function mapErrors(pool: pg.Pool): PostgresPool {
       if (!wrapper) {
         const c = client;
         const query = async (sqlText: string, parameters: readonly unknown[]) => {
+          const values = [...parameters];
+          const name = namer?.nameFor(c, sqlText);
           try {
-            return await c.query(sqlText, [...parameters]);
+            return await (name === undefined
+              ? c.query(sqlText, values)
+              : c.query({ name, text: sqlText, values }));
           } catch (err) {
-            throw wrapDbError(err);
+            if (name === undefined || !isStalePlan(err)) throw wrapDbError(err);
+            namer!.retire(c, name);
+            // Outside a transaction the unnamed retry simply works; inside one the server has
+            // aborted the transaction, and the caller sees the original error.
+            try {
+              return await c.query(sqlText, values);
+            } catch {
+              throw wrapDbError(err);
+            }
           }
         };
         wrapper = {

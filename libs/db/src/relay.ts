@@ -105,6 +105,8 @@ interface BatchResult {
 export function startOutboxRelay(o: OutboxRelayOptions): OutboxRelay {
   assertSchemaName(o.schema);
   const batchSize = o.batchSize ?? 100;
+  if (!Number.isInteger(batchSize) || batchSize < 1)
+    throw new Error(`batchSize must be a positive integer: ${batchSize}`);
   const pollIntervalMs = o.pollIntervalMs ?? 1000;
   const maxBackoffMs = o.maxBackoffMs ?? 30_000;
   const log = o.log.child({ component: 'outbox-relay', schema: o.schema });
@@ -131,20 +133,27 @@ export function startOutboxRelay(o: OutboxRelayOptions): OutboxRelay {
     }
     let broken: unknown;
     try {
-      // One round trip for both: per published event the relay's round trips, not its queries, cost.
-      // Simple-query protocol (no parameters), so the key is inlined; it is a number we computed.
-      const [, lock] = (await client.query(
-        `BEGIN; SELECT pg_try_advisory_xact_lock(${lockKey}::bigint) AS locked`,
-      )) as unknown as [pg.QueryResult, pg.QueryResult<{ locked: boolean }>];
-      if (!lock.rows[0]?.locked) {
+      // One round trip for the lock and the rows: per published event the relay's round trips, not
+      // its queries, cost. Simple-query protocol (no parameters), so the lock key and the batch size
+      // are inlined; both are integers computed here. FOR UPDATE as well as the lock: a relay built
+      // without this module's lock (an operator's script, an older version) still cannot publish
+      // the same rows at the same time.
+      const [, fetched] = (await client.query(
+        `BEGIN; WITH l AS (SELECT pg_try_advisory_xact_lock(${lockKey}::bigint) AS locked)
+         SELECT l.locked, o.seq, o.envelope FROM l LEFT JOIN LATERAL (
+           SELECT seq, envelope FROM ${table}
+           WHERE l.locked AND published_at IS NULL ORDER BY seq LIMIT ${batchSize} FOR UPDATE
+         ) o ON true`,
+      )) as unknown as [
+        pg.QueryResult,
+        pg.QueryResult<{ locked: boolean; seq: string | null; envelope: Envelope | null }>,
+      ];
+      if (!fetched.rows[0]?.locked) {
         await client.query('ROLLBACK');
         return { locked: false, fetched: 0, published: 0, failed: false };
       }
-      // FOR UPDATE as well as the lock: a relay built without this module's lock (an operator's
-      // script, an older version) still cannot publish the same rows at the same time.
-      const { rows } = await client.query<{ seq: string; envelope: Envelope }>(
-        `SELECT seq, envelope FROM ${table} WHERE published_at IS NULL ORDER BY seq LIMIT $1 FOR UPDATE`,
-        [batchSize],
+      const rows = fetched.rows.filter(
+        (r): r is { locked: boolean; seq: string; envelope: Envelope } => r.seq !== null,
       );
       const sent: string[] = [];
       let failed = false;

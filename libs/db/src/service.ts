@@ -16,6 +16,8 @@ export const databaseConfig = (defaultSchema: string) => ({
     .regex(/^[a-z_][a-z0-9_]*$/)
     .default(defaultSchema),
   DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(100).default(10),
+  /** Named prepared statements (see createDatabase); false behind a pooler that cannot keep them. */
+  DATABASE_PREPARED_STATEMENTS: envBool.default(true),
   /** Apply pending migrations at start-up; production may run `pnpm migrate` as a release step instead. */
   MIGRATE_ON_START: envBool.default(true),
 });
@@ -24,6 +26,7 @@ export interface DatabaseSettings {
   DATABASE_URL: string;
   DATABASE_SCHEMA: string;
   DATABASE_POOL_MAX: number;
+  DATABASE_PREPARED_STATEMENTS: boolean;
   MIGRATE_ON_START: boolean;
 }
 
@@ -55,6 +58,7 @@ export async function openServiceDatabase<DB = OutboxTables>(
     schema,
     log: host.log,
     poolMax: settings.DATABASE_POOL_MAX,
+    preparedStatements: settings.DATABASE_PREPARED_STATEMENTS,
     applicationName: host.producer,
   });
   host.addCheck('postgres', database.check);
