@@ -256,7 +256,7 @@ function report(r: PhaseResult) {
   for (const [msg, count] of [...r.errors].slice(0, 5)) out(`  error ×${count}: ${msg}`);
 }
 
-/** Spawns one of the gateway's micro-benchmarks and returns its output. */
+/** Spawns one of the micro-benchmarks (gateway, passwords) and returns its output. */
 function micro(file: string, args: string[] = []): Promise<string> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', file, ...args], {
@@ -468,6 +468,8 @@ async function main() {
       ...verify.matchAll(/^signed (POST|Redirect) \(RSA-SHA256\).*?([\d.]+) ms\/request \(CPU\)/gm),
     ];
     if (signed.length > 0) verifyCpuMs = Math.max(...signed.map((m) => Number(m[2])));
+    const argon2 = await micro('libs/passwords/src/bench.ts');
+    out(argon2.trimEnd().replace(/^/gm, '  password check      | '));
     out();
   }
 

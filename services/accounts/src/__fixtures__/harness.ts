@@ -24,7 +24,7 @@ import {
 } from '@idp/events';
 import { Registry, createLogger, type Logger } from '@idp/observability';
 import { findInfrastructure, uniqueName } from '@idp/testing';
-import { createArgon2Hasher, type Argon2Params } from '@idp/passwords';
+import { createArgon2Hasher, DEFAULT_ARGON2_PARAMS, type Argon2Params } from '@idp/passwords';
 import { staticDirectory } from '../adapters/auditors/roster-file.js';
 import { sealedMailQueue } from '../adapters/mail/mail-queue.js';
 import { createPostgresAccountStore } from '../adapters/postgres/store.js';
@@ -41,8 +41,6 @@ export const testLog: Logger = createLogger({
   service: 'accounts-test',
   level: (process.env.TEST_LOG_LEVEL as 'debug' | undefined) ?? 'silent',
 });
-
-export const OWASP_ARGON2: Argon2Params = { memoryKib: 19_456, timeCost: 2, parallelism: 1 };
 
 /** A clock the test moves by hand. */
 export interface TestClock extends Clock {
@@ -139,7 +137,7 @@ export async function startAccounts(
     const handlers = accountsHandlers({
       store,
       clock,
-      hasher: createArgon2Hasher(o.argon2 ?? OWASP_ARGON2),
+      hasher: createArgon2Hasher(o.argon2 ?? DEFAULT_ARGON2_PARAMS),
       event,
       mail: sealedMailQueue({ sealer, event }),
       personKeys: createPersonKeyWrapper(TEST_PERSONAL_DATA_MASTER_KEY),

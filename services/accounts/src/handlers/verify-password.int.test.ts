@@ -230,7 +230,7 @@ describe('accounts verify_password.v1 (real NATS + PostgreSQL)', function () {
       .selectFrom('accounts')
       .select('password_hash')
       .executeTakeFirstOrThrow();
-    expect(password_hash).to.match(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
+    expect(password_hash).to.match(/^\$argon2id\$v=19\$m=20480,t=2,p=1\$/);
     expect((await verify(ANA.email, PASSWORD)).accountId).to.equal(accountId);
   });
 
@@ -257,7 +257,7 @@ describe('accounts verify_password.v1 (real NATS + PostgreSQL)', function () {
       .selectFrom('accounts')
       .select('password_hash')
       .executeTakeFirstOrThrow();
-    expect(password_hash).to.match(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
+    expect(password_hash).to.match(/^\$argon2id\$v=19\$m=20480,t=2,p=1\$/);
     expect(password_hash).not.to.include(PASSWORD);
   });
 });
