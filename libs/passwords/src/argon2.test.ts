@@ -1,5 +1,8 @@
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { expect } from 'chai';
+import { Registry } from '@idp/observability';
 import { createArgon2Hasher } from './argon2.js';
+import { argon2HasherFromConfig } from './config.js';
 
 // Cheap parameters: the tests are about behaviour, not cost.
 const params = { memoryKib: 1024, timeCost: 1, parallelism: 1 };
@@ -26,5 +29,45 @@ describe('argon2 hasher', () => {
     expect(createArgon2Hasher({ ...params, memoryKib: 2048 }).needsRehash(stored)).to.equal(true);
     expect(hasher.needsRehash(stored.replace('$argon2id$', '$argon2i$'))).to.equal(true);
     expect(hasher.needsRehash('not a hash')).to.equal(true);
+  });
+
+  it('computes at most `concurrency` hashes at once and queues the rest, every answer still right', async () => {
+    const limited = createArgon2Hasher(params, { concurrency: 2 });
+    const stored = await limited.hash('pw');
+    const checks = Promise.all([
+      ...Array.from({ length: 5 }, (_, i) => limited.verify(stored, i % 2 ? 'pw' : 'wrong')),
+      limited.verify(undefined, 'pw'),
+    ]);
+    let done = false;
+    void checks.finally(() => (done = true));
+    const seen = { running: 0, waiting: 0 };
+    while (!done) {
+      const { running, waiting } = limited.load();
+      seen.running = Math.max(seen.running, running);
+      seen.waiting = Math.max(seen.waiting, waiting);
+      await nextTurn();
+    }
+    expect(await checks).to.deep.equal([false, true, false, true, false, false]);
+    expect(seen.running).to.equal(2);
+    expect(seen.waiting).to.be.greaterThan(0);
+    expect(limited.load()).to.deep.equal({ running: 0, waiting: 0 });
+  });
+
+  it('reports its load as idp_password_hashes when built from a service config', async () => {
+    const registry = new Registry();
+    const fromConfig = argon2HasherFromConfig(
+      { ARGON2_MEMORY_KIB: 1024, ARGON2_TIME_COST: 1, ARGON2_PARALLELISM: 1, ARGON2_CONCURRENCY: 1 },
+      registry,
+    );
+    const stored = await fromConfig.hash('pw');
+    const pending = Promise.all([fromConfig.verify(stored, 'pw'), fromConfig.verify(stored, 'pw')]);
+    // Microtasks only: the first check starts, and its result cannot come back before the next turn.
+    for (let i = 0; i < 10 && fromConfig.load().running === 0; i++) await Promise.resolve();
+    const during = await registry.getSingleMetricAsString('idp_password_hashes');
+    expect(during).to.include('idp_password_hashes{state="running"} 1');
+    expect(during).to.include('idp_password_hashes{state="waiting"} 1');
+    expect(await pending).to.deep.equal([true, true]);
+    const after = await registry.getSingleMetricAsString('idp_password_hashes');
+    expect(after).to.include('idp_password_hashes{state="running"} 0');
   });
 });

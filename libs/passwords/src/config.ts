@@ -1,5 +1,11 @@
 import { z } from '@idp/config';
-import { DEFAULT_ARGON2_PARAMS, type Argon2Params } from './argon2.js';
+import { Gauge, type Registry } from '@idp/observability';
+import {
+  createArgon2Hasher,
+  DEFAULT_ARGON2_PARAMS,
+  type Argon2Params,
+  type PasswordHasher,
+} from './argon2.js';
 
 /**
  * The argon2id cost settings, spread into each password-keeping service's config. The defaults are
@@ -15,14 +21,42 @@ export const argon2Config = {
     .default(DEFAULT_ARGON2_PARAMS.memoryKib),
   ARGON2_TIME_COST: z.coerce.number().int().min(1).max(20).default(DEFAULT_ARGON2_PARAMS.timeCost),
   ARGON2_PARALLELISM: z.coerce.number().int().min(1).max(16).default(DEFAULT_ARGON2_PARAMS.parallelism),
+  /** Hashes computed at once per process; unset: the CPUs the process may use. */
+  ARGON2_CONCURRENCY: z.coerce.number().int().min(1).max(64).optional(),
 };
 
-export const argon2Params = (c: {
+interface Argon2Settings {
   ARGON2_MEMORY_KIB: number;
   ARGON2_TIME_COST: number;
   ARGON2_PARALLELISM: number;
-}): Argon2Params => ({
+  ARGON2_CONCURRENCY?: number | undefined;
+}
+
+export const argon2Params = (c: Argon2Settings): Argon2Params => ({
   memoryKib: c.ARGON2_MEMORY_KIB,
   timeCost: c.ARGON2_TIME_COST,
   parallelism: c.ARGON2_PARALLELISM,
 });
+
+/**
+ * The hasher a service's config asks for (its cost, how many hashes run at once), with its load
+ * as `idp_password_hashes{state="running"|"waiting"}` in `registry`.
+ */
+export function argon2HasherFromConfig(c: Argon2Settings, registry: Registry): PasswordHasher {
+  const hasher = createArgon2Hasher(
+    argon2Params(c),
+    c.ARGON2_CONCURRENCY === undefined ? {} : { concurrency: c.ARGON2_CONCURRENCY },
+  );
+  new Gauge({
+    name: 'idp_password_hashes',
+    help: 'argon2id hashes and checks being computed (running) and queued for a turn (waiting).',
+    labelNames: ['state'],
+    registers: [registry],
+    collect() {
+      const { running, waiting } = hasher.load();
+      this.set({ state: 'running' }, running);
+      this.set({ state: 'waiting' }, waiting);
+    },
+  });
+  return hasher;
+}

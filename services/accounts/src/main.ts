@@ -4,7 +4,7 @@ import { MAIL_SEAL_PURPOSE, OTP_DESTINATION_PURPOSE, createSealer, deriveKey, ot
 import { runMain } from '@idp/observability';
 import { packageVersion, startRuntime } from '@idp/runtime';
 import { readAuditorRoster, rosterFileDirectory } from './adapters/auditors/roster-file.js';
-import { argon2Params, createArgon2Hasher } from '@idp/passwords';
+import { argon2HasherFromConfig } from '@idp/passwords';
 import { sealedMailQueue } from './adapters/mail/mail-queue.js';
 import { createPostgresAccountStore } from './adapters/postgres/store.js';
 import type { AccountsTables } from './adapters/postgres/tables.js';
@@ -52,7 +52,7 @@ runMain(async () => {
     accountsHandlers({
       store,
       clock,
-      hasher: createArgon2Hasher(argon2Params(config)),
+      hasher: argon2HasherFromConfig(config, rt.registry),
       event,
       mail: sealedMailQueue({ sealer: createSealer(deriveKey(mailSealKey, MAIL_SEAL_PURPOSE)), event }),
       personKeys: createPersonKeyWrapper(masterKey),

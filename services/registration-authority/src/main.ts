@@ -3,7 +3,7 @@ import { openServiceDatabase } from '@idp/db';
 import { runMain } from '@idp/observability';
 import { packageVersion, startRuntime } from '@idp/runtime';
 import { listen } from '@idp/web';
-import { argon2Params, createArgon2Hasher } from '@idp/passwords';
+import { argon2HasherFromConfig } from '@idp/passwords';
 import { createSecretBox, loadTotpKey } from './adapters/crypto/secret-box.js';
 import { createPostgresRaStore } from './adapters/postgres/store.js';
 import type { RaTables } from './adapters/postgres/tables.js';
@@ -34,7 +34,7 @@ runMain(async () => {
   const clock = systemClock;
   const deps: ConsoleDeps = {
     store: createPostgresRaStore(database.db),
-    hasher: createArgon2Hasher(argon2Params(config)),
+    hasher: argon2HasherFromConfig(config, rt.registry),
     box: createSecretBox(key),
     clock,
     event: eventFactory({ producer: rt.producer, catalog: rt.catalog, clock }),
