@@ -6,7 +6,7 @@ import { accountsRpc, createRpcClient } from '@idp/events';
 import { waitFor } from '@idp/testing';
 import { startDemoSp, type DemoSp } from '../sp/demo-sp.js';
 import { waitForSpAtGateway } from './support/browser.js';
-import { accessibilityProblems, launchChromium, openTab, type Tab } from './support/chromium.js';
+import { accessibilityProblems, launchChromium, openTab, servedIcon, type Tab } from './support/chromium.js';
 import { startStack, type Stack } from './support/stack.js';
 
 const PHONE = '+38640123456';
@@ -108,6 +108,7 @@ describe('login in a real browser (Chromium): both pages, both languages, access
     await checkInput('email', m.email, 'username');
     await checkInput('password', m.password, 'current-password');
     expect(await accessibilityProblems(page)).to.deep.equal([]);
+    expect(await servedIcon(page)).to.deep.equal({ status: 200, type: 'image/svg+xml' });
     return m;
   }
 

@@ -22,7 +22,7 @@ import {
 import { Registry, createLogger } from '@idp/observability';
 import { findInfrastructure, isPortOpen, privateNatsServer, waitFor, type PrivateServer } from '@idp/testing';
 import { REPO_ROOT } from '../../infra/dev/mesh.js';
-import { launchChromium, openTab, type Tab } from './support/chromium.js';
+import { launchChromium, openTab, servedIcon, type Tab } from './support/chromium.js';
 import { enrolmentUri, totp } from './support/officer-console.js';
 
 const EMAIL = 'mojca.zupan@upravna-enota.si';
@@ -206,6 +206,7 @@ describe('officer console in a real browser (Chromium): enrol, log in, find, app
     await page.waitForURL(`${consoleUrl}/login`);
     expect(await page.locator('html').getAttribute('lang')).to.equal('sl');
     expect(await page.getByRole('heading', { level: 1 }).innerText()).to.equal('Prijava uradnika');
+    expect(await servedIcon(page)).to.deep.equal({ status: 200, type: 'image/svg+xml' });
     await shot('ra-login');
     await logInWithPassword();
     await page.waitForURL(`${consoleUrl}/login/enrol`);

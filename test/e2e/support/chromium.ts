@@ -71,6 +71,17 @@ export async function openTab(
   };
 }
 
+/**
+ * The page's icon as the server answers it (status, content type), so a browser never falls back
+ * to a /favicon.ico that is not there.
+ */
+export async function servedIcon(page: Page): Promise<{ status: number; type: string | undefined }> {
+  const href = await page.locator('link[rel="icon"]').getAttribute('href');
+  if (!href) return { status: 0, type: undefined };
+  const res = await page.request.get(new URL(href, page.url()).toString());
+  return { status: res.status(), type: res.headers()['content-type'] };
+}
+
 /** The few DOM shapes the check below uses (the root typecheck has no DOM library). */
 interface DomElement {
   tagName: string;
