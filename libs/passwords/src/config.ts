@@ -9,8 +9,8 @@ import {
 
 /**
  * The argon2id cost settings, spread into each password-keeping service's config. The defaults are
- * `DEFAULT_ARGON2_PARAMS` (OWASP's t=2, p=1 with 20 MiB); the floor is OWASP's weakest equivalent (m=7 MiB with t=5), so a
- * typo cannot make the hashes cheap to crack.
+ * `DEFAULT_ARGON2_PARAMS` (OWASP's t=2, p=1 with 20 MiB); the floor is OWASP's weakest equivalent
+ * (m=7 MiB with t=5), so a typo cannot make the hashes cheap to crack.
  */
 export const argon2Config = {
   ARGON2_MEMORY_KIB: z.coerce
