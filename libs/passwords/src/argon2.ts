@@ -25,10 +25,11 @@ export interface Argon2Params {
 }
 
 /**
- * OWASP's first choice (t=2, p=1) with 20 MiB instead of its minimum of 19 MiB. A whole number of
- * 2 MiB pages: only for such a block does the allocator ask Linux for transparent huge pages, and
- * argon2's data-dependent reads then rarely miss the TLB. On the development machine a check cost
- * 9.4–10.7 ms of CPU at 20 MiB against 13.1–14.6 ms at 19 MiB (`libs/passwords/src/bench.ts`).
+ * OWASP's first choice (t=2, p=1) with 20 MiB instead of its minimum of 19 MiB, because a block
+ * that is a whole number of 2 MiB (transparent huge) pages is cheaper to fill: on the development
+ * machine 18, 20 and 22 MiB cost 0.17–0.22 ms of CPU per MiB and pass, 19 and 21 MiB 0.28–0.30 ms
+ * (the odd sizes end in a MiB of small pages). A check: 9.4–10.7 ms of CPU at 20 MiB against
+ * 13.1–14.6 ms at 19 MiB (`libs/passwords/src/bench.ts`).
  */
 export const DEFAULT_ARGON2_PARAMS: Argon2Params = { memoryKib: 20_480, timeCost: 2, parallelism: 1 };
 
