@@ -3,14 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  EncryptedField,
-  activationRpc,
-  createRpcClient,
-  raRpc,
-  type Envelope,
-  type RpcResponse,
-} from '@idp/events';
+import { EncryptedField, activationRpc, createRpcClient, type Envelope, type RpcResponse } from '@idp/events';
 import { selfSignedCertificate, waitFor } from '@idp/testing';
 import type { Browser, Page } from './support/browser.js';
 import {
@@ -25,6 +18,7 @@ import {
   type Citizen,
 } from './support/citizen.js';
 import { createCa, createClientCertificate, createCrl, type TestCa } from './support/pki.js';
+import { createOfficer } from './support/officer-console.js';
 import { startStack, type Stack } from './support/stack.js';
 
 // Tax numbers with a valid mod-11 check digit; each path has a citizen of its own.
@@ -95,12 +89,7 @@ describe('identity corrections end to end: the officer path, the certificate pat
       },
     });
     consoleUrl = `http://127.0.0.1:${stack.base + 10}`;
-    // As `pnpm idp officer create` does.
-    await createRpcClient(stack.nc, { defaultTimeoutMs: 10_000 }).call(
-      raRpc.createOfficer,
-      { email: OFFICER.email, displayName: 'Mojca Zupan', password: OFFICER.password },
-      { correlationId: 'e2e-officer' },
-    );
+    await createOfficer(stack.nc, OFFICER, 'e2e-officer');
   });
   after(async () => {
     await stack?.close();

@@ -7,23 +7,19 @@ import pg from 'pg';
 import type { Browser, Page } from 'playwright-core';
 import {
   DomainError,
-  EVENTS_STREAM,
   accountsOfficerLookupRpc,
   accountsRpc,
   activationRpc,
-  createRpcClient,
-  jetstreamManager,
-  raRpc,
   rpcHandler,
   serveRpc,
-  type Envelope,
   type RpcServer,
 } from '@idp/events';
 import { Registry, createLogger } from '@idp/observability';
 import { findInfrastructure, isPortOpen, privateNatsServer, waitFor, type PrivateServer } from '@idp/testing';
 import { REPO_ROOT } from '../../infra/dev/mesh.js';
 import { launchChromium, openTab, servedIcon, type Tab } from './support/chromium.js';
-import { enrolmentUri, totp } from './support/officer-console.js';
+import { eventsOf } from './support/citizen.js';
+import { createOfficer, enrolmentUri, totp } from './support/officer-console.js';
 
 const EMAIL = 'mojca.zupan@upravna-enota.si';
 const PASSWORD = 'officer password 2026';
@@ -150,12 +146,7 @@ describe('officer console in a real browser (Chromium): enrol, log in, find, app
       60_000,
       200,
     );
-    // As `pnpm idp officer create` does.
-    ({ officerId } = await createRpcClient(nc, { defaultTimeoutMs: 10_000 }).call(
-      raRpc.createOfficer,
-      { email: EMAIL, displayName: 'Mojca Zupan', password: PASSWORD },
-      { correlationId: 'ra-e2e-seed' },
-    ));
+    ({ officerId } = await createOfficer(nc, { email: EMAIL, password: PASSWORD }, 'ra-e2e-seed'));
 
     tab = await openTab(browser, { locale: 'sl-SI', viewport: { width: 1000, height: 720 } });
     ({ page, problems } = tab);
@@ -188,16 +179,7 @@ describe('officer console in a real browser (Chromium): enrol, log in, find, app
     await click('Naprej');
   }
 
-  async function events(subject: string): Promise<Envelope[]> {
-    const jsm = await jetstreamManager(nc);
-    const info = await jsm.streams.info(EVENTS_STREAM);
-    const out: Envelope[] = [];
-    for (let seq = info.state.first_seq; info.state.messages > 0 && seq <= info.state.last_seq; seq++) {
-      const m = await jsm.streams.getMessage(EVENTS_STREAM, { seq });
-      if (m?.subject === subject) out.push(m.json<Envelope>());
-    }
-    return out;
-  }
+  const events = (subject: string) => eventsOf({ nc }, subject);
 
   let secret: string;
 

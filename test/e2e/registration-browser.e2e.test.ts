@@ -2,13 +2,13 @@ import { expect } from 'chai';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { Browser as Chromium, Locator, Page } from 'playwright-core';
-import { createRpcClient, jetstreamManager, raRpc, type Envelope } from '@idp/events';
 import { waitFor } from '@idp/testing';
 import { startDemoSp, type DemoSp } from '../sp/demo-sp.js';
 import { waitForSpAtGateway } from './support/browser.js';
 import { sinks } from './support/sinks.js';
 import { accessibilityProblems, launchChromium, openTab, type Tab } from './support/chromium.js';
-import { enrolOfficer } from './support/officer-console.js';
+import { eventsOf } from './support/citizen.js';
+import { createOfficer, enrolOfficer } from './support/officer-console.js';
 import { startStack, type Stack } from './support/stack.js';
 
 const CITIZEN = {
@@ -86,12 +86,7 @@ describe('registration and smsPASS activation in a real browser (Chromium), up t
       registryDir: join(stack.dir, 'sp-registry'),
       policy: { allowedMethods: ['password_sms'], minLoa: 'substantial' },
     });
-    // As `pnpm idp officer create` does.
-    await createRpcClient(stack.nc, { defaultTimeoutMs: 10_000 }).call(
-      raRpc.createOfficer,
-      { email: OFFICER.email, displayName: 'Mojca Zupan', password: OFFICER.password },
-      { correlationId: 'e2e-reg-browser-officer' },
-    );
+    await createOfficer(stack.nc, OFFICER, 'e2e-reg-browser-officer');
     await waitForSpAtGateway(sp.url);
     // Accept-Language: en-GB, so every page is in English without choosing anything.
     citizen = await openTab(chromium, { locale: 'en-GB', viewport: { width: 800, height: 640 } });
@@ -162,16 +157,7 @@ describe('registration and smsPASS activation in a real browser (Chromium), up t
   /** The code of the SMS after the first `before` to the citizen's phone, read as from the phone. */
   const smsCode = (before: number) => sinks(stack).nextSmsCode(CITIZEN.phone, before);
 
-  async function events(subject: string): Promise<Envelope[]> {
-    const jsm = await jetstreamManager(stack.nc);
-    const info = await jsm.streams.info('IDP_EVENTS');
-    const out: Envelope[] = [];
-    for (let seq = info.state.first_seq; info.state.messages > 0 && seq <= info.state.last_seq; seq++) {
-      const m = await jsm.streams.getMessage('IDP_EVENTS', { seq }).catch(() => null);
-      if (m?.subject === subject) out.push(m.json<Envelope>());
-    }
-    return out;
-  }
+  const events = (subject: string) => eventsOf(stack, subject);
 
   it('registers: every field labelled, a common password and a mistyped tax number refused at their fields', async () => {
     await page.goto(`${gwUrl}/register`);

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { activationRpc, createRpcClient, raRpc } from '@idp/events';
+import { activationRpc, createRpcClient } from '@idp/events';
 import { selfSignedCertificate, waitFor } from '@idp/testing';
 import { startDemoSp, type DemoSp } from '../sp/demo-sp.js';
 import { Browser, type Page, waitForSpAtGateway } from './support/browser.js';
@@ -27,6 +27,7 @@ import {
   type TestCa,
 } from './support/pki.js';
 import { sinks } from './support/sinks.js';
+import { createOfficer } from './support/officer-console.js';
 import { startStack, type Stack } from './support/stack.js';
 
 // Tax numbers with a valid mod-11 check digit; each path has a citizen of its own.
@@ -111,12 +112,7 @@ describe('smsPASS activation end to end: registration → activation → two-fac
       registryDir: join(stack.dir, 'sp-registry'),
       policy: { allowedMethods: ['password_sms'], minLoa: 'substantial' },
     });
-    // As `pnpm idp officer create` does.
-    await createRpcClient(stack.nc, { defaultTimeoutMs: 10_000 }).call(
-      raRpc.createOfficer,
-      { email: OFFICER.email, displayName: 'Mojca Zupan', password: OFFICER.password },
-      { correlationId: 'e2e-officer' },
-    );
+    await createOfficer(stack.nc, OFFICER, 'e2e-officer');
     await waitForSpAtGateway(sp.url);
   });
   after(async () => {

@@ -4,7 +4,7 @@
 import { expect } from 'chai';
 import { request as httpsRequest } from 'node:https';
 import { generateSync } from 'otplib';
-import { jetstreamManager, type Envelope } from '@idp/events';
+import { EVENTS_STREAM, jetstreamManager, type Envelope } from '@idp/events';
 import { isPortOpen } from '@idp/testing';
 import { Browser, type Page } from './browser.js';
 import type { ClientCertificate } from './pki.js';
@@ -141,12 +141,12 @@ export function presentOverMtls(
 }
 
 /** Every event in IDP_EVENTS with this subject, in stream order. */
-export async function eventsOf(stack: Stack, subject: string): Promise<Envelope[]> {
+export async function eventsOf(stack: Pick<Stack, 'nc'>, subject: string): Promise<Envelope[]> {
   const jsm = await jetstreamManager(stack.nc);
-  const info = await jsm.streams.info('IDP_EVENTS');
+  const info = await jsm.streams.info(EVENTS_STREAM);
   const out: Envelope[] = [];
   for (let seq = info.state.first_seq; info.state.messages > 0 && seq <= info.state.last_seq; seq++) {
-    const m = await jsm.streams.getMessage('IDP_EVENTS', { seq }).catch(() => null);
+    const m = await jsm.streams.getMessage(EVENTS_STREAM, { seq }).catch(() => null);
     if (m?.subject === subject) out.push(m.json<Envelope>());
   }
   return out;

@@ -1,5 +1,20 @@
+import type { NatsConnection } from '@nats-io/nats-core';
 import { generateSync } from 'otplib';
 import type { Page } from 'playwright-core';
+import { createRpcClient, raRpc, type RpcResponse } from '@idp/events';
+
+/** Creates an officer over NATS, as `pnpm idp officer create` does. */
+export function createOfficer(
+  nc: NatsConnection,
+  officer: { email: string; password: string; displayName?: string },
+  correlationId: string,
+): Promise<RpcResponse<typeof raRpc.createOfficer>> {
+  return createRpcClient(nc, { defaultTimeoutMs: 10_000 }).call(
+    raRpc.createOfficer,
+    { email: officer.email, displayName: officer.displayName ?? 'Mojca Zupan', password: officer.password },
+    { correlationId },
+  );
+}
 
 /** The TOTP code of `secret`, `offsetSeconds` from now (the console takes ±1 step, never one code twice). */
 export const totp = (secret: string, offsetSeconds = 0): string =>

@@ -165,7 +165,7 @@ export const verifyPassword = (d: Deps): RpcHandler<typeof accountsRpc.verifyPas
       return answer();
     }
 
-    // Rehash outside the transaction: a hash costs ~15 ms that the throttle row locks need not wait for.
+    // Rehash outside the transaction: a hash costs ~10 ms that the throttle row locks need not wait for.
     const rehashed = rehashDue ? await d.hasher.hash(password) : undefined;
     const refusal = await d.store.transaction(async (tx) => {
       // Checked again: failures that raced this request may have locked the account or the address
