@@ -123,6 +123,9 @@ describe('login in a real browser (Chromium): both pages, both languages, access
     return m;
   }
 
+  /** The login page is the gateway's answer to the SP's AuthnRequest (HTTP-Redirect). */
+  const atGatewaySso = (u: URL) => u.origin === new URL(gwUrl).origin && u.pathname === '/saml/sso';
+
   /** Code typed in, then the auto-submitted SAML POST form (JavaScript) lands on the SP. */
   async function enterCodeAndLand(codeLabel: string, before: number) {
     await page.getByLabel(codeLabel, { exact: true }).fill(await nextCode(before));
@@ -137,7 +140,7 @@ describe('login in a real browser (Chromium): both pages, both languages, access
 
   it('in Slovenian (Accept-Language): wrong password error tied to the fields, then password and code', async () => {
     await page.goto(`${spUrl}/`);
-    await Promise.all([page.waitForURL(`${gwUrl}/login`), page.locator('#login').click()]);
+    await Promise.all([page.waitForURL(atGatewaySso), page.locator('#login').click()]);
     const m = await checkLoginPage('sl');
     await shot('login-sl');
 
@@ -172,7 +175,7 @@ describe('login in a real browser (Chromium): both pages, both languages, access
     // A new citizen on the same browser: no SSO session, no language cookie.
     await context.clearCookies();
     await page.goto(`${spUrl}/`);
-    await Promise.all([page.waitForURL(`${gwUrl}/login`), page.locator('#login').click()]);
+    await Promise.all([page.waitForURL(atGatewaySso), page.locator('#login').click()]);
     await checkLoginPage('sl');
     await Promise.all([
       page.waitForURL(`${gwUrl}/login?lang=en`),

@@ -106,6 +106,26 @@ describe('login: AuthnRequest → password → SMS code → signed assertion at 
     expect(result.html).to.contain('>1990-05-17<');
   });
 
+  it('answers an HTTP-Redirect AuthnRequest with the login page itself; a reload shows that login where it is, another browser is refused', async () => {
+    const b = new Browser();
+    const start = await b.go(`${sp.url}/login`);
+    expect(start.url.pathname).to.equal('/saml/sso');
+    const again = await b.go(start.url.toString());
+    expect(again.status).to.equal(200);
+    expect(again.has('autocomplete="current-password"')).to.equal(true);
+    const codePage = await loginUpToCode(b, again);
+    const sent = smsCount();
+    const reloaded = await b.go(start.url.toString());
+    expect(reloaded.status).to.equal(200);
+    expect(reloaded.has('autocomplete="one-time-code"')).to.equal(true);
+    expect(smsCount()).to.equal(sent);
+    const elsewhere = await new Browser().go(start.url.toString());
+    expect(elsewhere.status).to.be.within(400, 499);
+    expect(elsewhere.has('/login/password')).to.equal(false);
+    const result = await acs(b, await b.submit(codePage, '/login/code', { code: await nthCode(sent) }));
+    expect(result.has('Logged in')).to.equal(true);
+  });
+
   it('logs out at the gateway: the demo e-service checks the LogoutRequest and answers, then the logged-out page', async () => {
     const b = new Browser();
     const codePage = await loginUpToCode(b, await b.go(`${sp.url}/login`));
@@ -172,7 +192,7 @@ describe('login: AuthnRequest → password → SMS code → signed assertion at 
         'signing SP registered',
         async () => {
           const page = await b.go(url);
-          return page.url.pathname === '/login' ? page : undefined;
+          return page.has('action="/login/password"') ? page : undefined;
         },
         15_000,
         200,

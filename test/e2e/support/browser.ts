@@ -165,7 +165,7 @@ export async function waitForSpAtGateway(spUrl: string): Promise<void> {
     `${spUrl} registered at the gateway`,
     async () => {
       const page = await new Browser().go(`${spUrl}/login`);
-      return page.status === 200 && page.url.pathname === '/login';
+      return page.status === 200 && page.has('action="/login/password"');
     },
     15_000,
     200,

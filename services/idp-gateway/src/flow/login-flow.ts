@@ -39,7 +39,12 @@ export class LoginFlow {
    * cannot succeed (passive without session, unreachable level) with a SAML status, else start a
    * login transaction.
    */
-  async start(req: VerifiedAuthnRequest, session: SsoSession | undefined, lang: Lang): Promise<FlowOutcome> {
+  async start(
+    req: VerifiedAuthnRequest,
+    session: SsoSession | undefined,
+    lang: Lang,
+    requestDigest?: string,
+  ): Promise<FlowOutcome> {
     // The login transaction's id, chosen now: every event of this login, from the request's arrival
     // to the assertion, carries it as correlation id (for SSO reuse it names this one exchange).
     const correlationId = newToken();
@@ -87,6 +92,7 @@ export class LoginFlow {
         requiredLoa: levels[0]!,
         acceptableLoas: levels,
         lang,
+        ...(requestDigest !== undefined ? { requestDigest } : {}),
       },
       this.d.now(),
       correlationId,

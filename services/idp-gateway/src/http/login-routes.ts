@@ -7,6 +7,7 @@ import {
   type ErrorCode,
   type RpcResponse,
 } from '@idp/events';
+import { createHash } from 'node:crypto';
 import type { Express, Request, Response } from '@idp/web';
 import type { FlowDeps } from '../flow/deps.js';
 import { LoginFlow, type FlowOutcome } from '../flow/login-flow.js';
@@ -84,6 +85,21 @@ export function mountLoginRoutes(app: Express, d: FlowDeps): void {
 
   const sso = async (req: Request, res: Response, input: SamlRequestInput) => {
     const lang = browser.lang(req);
+    // An HTTP-Redirect request is answered with the login page itself, not a redirect to it: one
+    // round trip less for the citizen. Its URL stays in the address bar, so the same octets from the
+    // same browser (a reload, Back) show that login where it is instead of a replay error.
+    const digest =
+      input.binding === 'redirect'
+        ? createHash('sha256').update(input.rawQuery).digest('base64url')
+        : undefined;
+    if (digest !== undefined) {
+      const txId = browser.read(req, COOKIE.tx);
+      const pending = txId ? await d.store.getTransaction(txId) : undefined;
+      if (pending?.requestDigest === digest) {
+        await renderStep(res, pending, lang);
+        return;
+      }
+    }
     let verified;
     try {
       verified = await d.verifyAuthnRequest(input);
@@ -107,7 +123,13 @@ export function mountLoginRoutes(app: Express, d: FlowDeps): void {
     }
     const sessionId = browser.read(req, COOKIE.session);
     const session = sessionId ? await d.store.getSession(sessionId, d.now()) : undefined;
-    deliver(res, await flow.start(verified, session, lang), lang);
+    const outcome = await flow.start(verified, session, lang, digest);
+    if (outcome.kind === 'login_page' && digest !== undefined) {
+      res.setHeader('set-cookie', browser.cookie(COOKIE.tx, outcome.tx.id));
+      await renderStep(res, outcome.tx, lang);
+      return;
+    }
+    deliver(res, outcome, lang);
   };
 
   // The query exactly as received: a Redirect signature covers those octets, a second '?' included.

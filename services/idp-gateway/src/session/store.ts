@@ -34,6 +34,11 @@ export interface LoginTransaction {
   returnTo?: string;
   /** A step-up of this SSO session (password-only session, smsPASS active): it is raised in place. */
   upgradesSession?: string;
+  /**
+   * SHA-256 of the HTTP-Redirect AuthnRequest's query exactly as received, whose answer was the
+   * login page itself: the same browser asking it again (a reload, Back) sees its login where it is.
+   */
+  requestDigest?: string;
 }
 
 export interface SessionParticipant {
