@@ -12,8 +12,8 @@
  * Warm-up: six Node processes share two cores, so each hot path runs only some tens of times a
  * second and V8 needs tens of seconds to finish optimising it (after 5 s the services still spend
  * ~15% more CPU per login than after 40 s). `auto` (the default) runs full logins in 10 s windows
- * until two windows in a row agree on service CPU per login within 5% (at least 30 s, at most
- * 120 s) and prints each window; a number is a fixed warm-up in seconds (0: none).
+ * until a window's service CPU per login is no longer 3% below the one before (at least 40 s, at
+ * most 120 s) and prints each window; a number is a fixed warm-up in seconds (0: none).
  *   (or BENCH_CONCURRENCY, BENCH_DURATION, BENCH_LOGINS, BENCH_WARMUP, BENCH_SSO_DURATION,
  *    BENCH_MICRO=0, BENCH_SIGNED_REQUESTS=0, BENCH_DISTINCT_ADDRESSES=1)
  */
@@ -269,7 +269,8 @@ function report(r: PhaseResult) {
   for (const [msg, count] of [...r.errors].slice(0, 5)) out(`  error ×${count}: ${msg}`);
 }
 
-const WARMUP = { windowS: 10, minS: 30, maxS: 120, agree: 0.05 };
+/** Steady: at least `minS` in, and a window no longer more than `drop` cheaper than the one before. */
+const WARMUP = { windowS: 10, minS: 40, maxS: 120, drop: 0.03 };
 
 /** Full logins, not counted, until the services' CPU per login is steady (or for a fixed time). */
 async function warmUp(roots: Roots, full: (vu: number) => Promise<void>) {
@@ -287,7 +288,7 @@ async function warmUp(roots: Roots, full: (vu: number) => Promise<void>) {
     );
     for (const [msg, n] of w.errors) out(`  warm-up error ×${n}: ${msg}`);
     if (opts.warmupS !== undefined) return;
-    const steady = previous !== undefined && Math.abs(cpu - previous) <= WARMUP.agree * previous;
+    const steady = previous !== undefined && cpu >= (1 - WARMUP.drop) * previous;
     if ((steady && elapsedS >= WARMUP.minS) || elapsedS >= WARMUP.maxS) {
       out(
         `warm-up: ${steady ? 'steady' : 'not steady yet, stopping at the limit'} after ${elapsedS.toFixed(0)} s`,
