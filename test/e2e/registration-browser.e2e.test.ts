@@ -374,7 +374,11 @@ describe('registration and smsPASS activation in a real browser (Chromium), up t
     // The same person later, without the SSO session of the activation.
     await citizen.context.clearCookies();
     await page.goto(`${spUrl}/`);
-    await Promise.all([page.waitForURL(`${gwUrl}/login`), page.locator('#login').click()]);
+    // The password page is the gateway's answer to the SP's AuthnRequest (HTTP-Redirect).
+    await Promise.all([
+      page.waitForURL((u) => u.origin === new URL(gwUrl).origin && u.pathname === '/saml/sso'),
+      page.locator('#login').click(),
+    ]);
     expect(await page.locator('.sp').innerText()).to.equal('Demo e-service');
     await field('E-mail address (account name)').fill(CITIZEN.email);
     await field('Password').fill(CITIZEN.password);

@@ -98,7 +98,7 @@ describe('user pages end to end: phones, smsPASS cancellation, export, erasure',
 
   /** At the password page of a login that asks for the SMS code: password, then the code sent to `phone`. */
   async function twoFactors(b: Browser, login: Page, phone: string): Promise<Page> {
-    expect(login.url.pathname).to.equal('/login');
+    expect(login.has('action="/login/password"'), login.html).to.equal(true);
     const before = sink.smsTo(phone).length;
     const codePage = await b.submit(login, '/login/password', { email: ANA.email, password: ANA.password });
     expect(codePage.has('autocomplete="one-time-code"'), codePage.html).to.equal(true);
