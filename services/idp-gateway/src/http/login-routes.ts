@@ -55,10 +55,13 @@ export function mountLoginRoutes(app: Express, d: FlowDeps): void {
       );
   };
 
-  const deliver = (res: Response, outcome: FlowOutcome, lang: Lang) => {
+  const deliver = async (res: Response, outcome: FlowOutcome, lang: Lang): Promise<void> => {
     if (outcome.kind === 'login_page') {
       res.setHeader('set-cookie', browser.cookie(COOKIE.tx, outcome.tx.id));
-      res.redirect(303, '/login');
+      // A top-level GET (HTTP-Redirect, with its digest kept) carries the Lax cookie: the page is the
+      // answer. A cross-site POST does not, so it goes to our own GET first.
+      if (outcome.tx.requestDigest !== undefined) await renderStep(res, outcome.tx, lang);
+      else res.redirect(303, '/login');
       return;
     }
     if (outcome.kind === 'local') {
@@ -123,13 +126,7 @@ export function mountLoginRoutes(app: Express, d: FlowDeps): void {
     }
     const sessionId = browser.read(req, COOKIE.session);
     const session = sessionId ? await d.store.getSession(sessionId, d.now()) : undefined;
-    const outcome = await flow.start(verified, session, lang, digest);
-    if (outcome.kind === 'login_page' && digest !== undefined) {
-      res.setHeader('set-cookie', browser.cookie(COOKIE.tx, outcome.tx.id));
-      await renderStep(res, outcome.tx, lang);
-      return;
-    }
-    deliver(res, outcome, lang);
+    await deliver(res, await flow.start(verified, session, lang, digest), lang);
   };
 
   // The query exactly as received: a Redirect signature covers those octets, a second '?' included.
@@ -252,7 +249,7 @@ export function mountLoginRoutes(app: Express, d: FlowDeps): void {
           await renderStep(res, outcome.tx, lang, {}, 200, outcome.challenge);
           return;
         }
-        deliver(res, outcome, lang);
+        await deliver(res, outcome, lang);
       } catch (err) {
         await handleStepError(res, tx, lang, err, { email });
       }
@@ -264,10 +261,10 @@ export function mountLoginRoutes(app: Express, d: FlowDeps): void {
     ...step(async (req, res, tx, lang) => {
       const code = String((req.body as Record<string, unknown>).code ?? '').replace(/\s+/g, '');
       try {
-        deliver(res, await flow.code(tx, code), lang);
+        await deliver(res, await flow.code(tx, code), lang);
       } catch (err) {
         if (isDomainError(err) && err.code === 'otp.challenge_locked') {
-          deliver(res, await flow.cancel(tx, 'AuthnFailed', 'challenge_locked'), lang);
+          await deliver(res, await flow.cancel(tx, 'AuthnFailed', 'challenge_locked'), lang);
           return;
         }
         await handleStepError(res, tx, lang, err);
