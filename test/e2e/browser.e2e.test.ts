@@ -6,7 +6,14 @@ import { accountsRpc, createRpcClient } from '@idp/events';
 import { waitFor } from '@idp/testing';
 import { startDemoSp, type DemoSp } from '../sp/demo-sp.js';
 import { waitForSpAtGateway } from './support/browser.js';
-import { accessibilityProblems, launchChromium, openTab, servedIcon, type Tab } from './support/chromium.js';
+import {
+  accessibilityProblems,
+  atGatewaySso,
+  launchChromium,
+  openTab,
+  servedIcon,
+  type Tab,
+} from './support/chromium.js';
 import { startStack, type Stack } from './support/stack.js';
 
 const PHONE = '+38640123456';
@@ -123,9 +130,6 @@ describe('login in a real browser (Chromium): both pages, both languages, access
     return m;
   }
 
-  /** The login page is the gateway's answer to the SP's AuthnRequest (HTTP-Redirect). */
-  const atGatewaySso = (u: URL) => u.origin === new URL(gwUrl).origin && u.pathname === '/saml/sso';
-
   /** Code typed in, then the auto-submitted SAML POST form (JavaScript) lands on the SP. */
   async function enterCodeAndLand(codeLabel: string, before: number) {
     await page.getByLabel(codeLabel, { exact: true }).fill(await nextCode(before));
@@ -140,7 +144,7 @@ describe('login in a real browser (Chromium): both pages, both languages, access
 
   it('in Slovenian (Accept-Language): wrong password error tied to the fields, then password and code', async () => {
     await page.goto(`${spUrl}/`);
-    await Promise.all([page.waitForURL(atGatewaySso), page.locator('#login').click()]);
+    await Promise.all([page.waitForURL(atGatewaySso(gwUrl)), page.locator('#login').click()]);
     const m = await checkLoginPage('sl');
     await shot('login-sl');
 
@@ -175,7 +179,7 @@ describe('login in a real browser (Chromium): both pages, both languages, access
     // A new citizen on the same browser: no SSO session, no language cookie.
     await context.clearCookies();
     await page.goto(`${spUrl}/`);
-    await Promise.all([page.waitForURL(atGatewaySso), page.locator('#login').click()]);
+    await Promise.all([page.waitForURL(atGatewaySso(gwUrl)), page.locator('#login').click()]);
     await checkLoginPage('sl');
     await Promise.all([
       page.waitForURL(`${gwUrl}/login?lang=en`),

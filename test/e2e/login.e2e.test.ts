@@ -7,7 +7,7 @@ import { accountsRpc, createRpcClient, jetstreamManager, type Envelope } from '@
 import { LOA_URI } from '@idp/saml';
 import { selfSignedCertificate, waitFor } from '@idp/testing';
 import { startDemoSp, type DemoSp } from '../sp/demo-sp.js';
-import { Browser, Page, waitForSpAtGateway } from './support/browser.js';
+import { atPasswordPage, Browser, Page, waitForSpAtGateway } from './support/browser.js';
 import { startStack, type Stack } from './support/stack.js';
 
 const PHONE = '+38640123456';
@@ -192,7 +192,7 @@ describe('login: AuthnRequest → password → SMS code → signed assertion at 
         'signing SP registered',
         async () => {
           const page = await b.go(url);
-          return page.has('action="/login/password"') ? page : undefined;
+          return atPasswordPage(page) ? page : undefined;
         },
         15_000,
         200,

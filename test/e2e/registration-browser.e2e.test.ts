@@ -6,7 +6,13 @@ import { waitFor } from '@idp/testing';
 import { startDemoSp, type DemoSp } from '../sp/demo-sp.js';
 import { waitForSpAtGateway } from './support/browser.js';
 import { sinks } from './support/sinks.js';
-import { accessibilityProblems, launchChromium, openTab, type Tab } from './support/chromium.js';
+import {
+  accessibilityProblems,
+  atGatewaySso,
+  launchChromium,
+  openTab,
+  type Tab,
+} from './support/chromium.js';
 import { eventsOf } from './support/citizen.js';
 import { createOfficer, enrolOfficer } from './support/officer-console.js';
 import { startStack, type Stack } from './support/stack.js';
@@ -374,11 +380,7 @@ describe('registration and smsPASS activation in a real browser (Chromium), up t
     // The same person later, without the SSO session of the activation.
     await citizen.context.clearCookies();
     await page.goto(`${spUrl}/`);
-    // The password page is the gateway's answer to the SP's AuthnRequest (HTTP-Redirect).
-    await Promise.all([
-      page.waitForURL((u) => u.origin === new URL(gwUrl).origin && u.pathname === '/saml/sso'),
-      page.locator('#login').click(),
-    ]);
+    await Promise.all([page.waitForURL(atGatewaySso(gwUrl)), page.locator('#login').click()]);
     expect(await page.locator('.sp').innerText()).to.equal('Demo e-service');
     await field('E-mail address (account name)').fill(CITIZEN.email);
     await field('Password').fill(CITIZEN.password);

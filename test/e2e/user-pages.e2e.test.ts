@@ -6,7 +6,7 @@ import { createSealer, deriveKey, MAIL_SEAL_PURPOSE, type Envelope } from '@idp/
 import { LOA_URI } from '@idp/saml';
 import { waitFor } from '@idp/testing';
 import { startDemoSp, type DemoSp } from '../sp/demo-sp.js';
-import { Browser, type Page, waitForSpAtGateway } from './support/browser.js';
+import { atPasswordPage, Browser, type Page, waitForSpAtGateway } from './support/browser.js';
 import { runCli } from './support/cli.js';
 import { sinks } from './support/sinks.js';
 import { startStack, type Stack } from './support/stack.js';
@@ -98,7 +98,7 @@ describe('user pages end to end: phones, smsPASS cancellation, export, erasure',
 
   /** At the password page of a login that asks for the SMS code: password, then the code sent to `phone`. */
   async function twoFactors(b: Browser, login: Page, phone: string): Promise<Page> {
-    expect(login.has('action="/login/password"'), login.html).to.equal(true);
+    expect(atPasswordPage(login), login.html).to.equal(true);
     const before = sink.smsTo(phone).length;
     const codePage = await b.submit(login, '/login/password', { email: ANA.email, password: ANA.password });
     expect(codePage.has('autocomplete="one-time-code"'), codePage.html).to.equal(true);

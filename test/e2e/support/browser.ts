@@ -156,6 +156,9 @@ export class Page {
   }
 }
 
+/** The gateway's password page (the answer to an SP's AuthnRequest, or `/login` for the user pages). */
+export const atPasswordPage = (page: Page): boolean => page.has('action="/login/password"');
+
 /**
  * Waits until the gateway's SP registry has picked up the SP at `spUrl` (its registry poll): the SP's
  * login then lands on our login page instead of an unknown-Issuer error.
@@ -165,7 +168,7 @@ export async function waitForSpAtGateway(spUrl: string): Promise<void> {
     `${spUrl} registered at the gateway`,
     async () => {
       const page = await new Browser().go(`${spUrl}/login`);
-      return page.status === 200 && page.has('action="/login/password"');
+      return page.status === 200 && atPasswordPage(page);
     },
     15_000,
     200,

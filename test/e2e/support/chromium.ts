@@ -72,6 +72,15 @@ export async function openTab(
 }
 
 /**
+ * A `waitForURL` matcher for the gateway's SSO endpoint, whose answer to an HTTP-Redirect
+ * AuthnRequest is the password page.
+ */
+export const atGatewaySso =
+  (gatewayUrl: string) =>
+  (u: URL): boolean =>
+    u.origin === new URL(gatewayUrl).origin && u.pathname === '/saml/sso';
+
+/**
  * The page's icon as the server answers it (status, content type), so a browser never falls back
  * to a /favicon.ico that is not there.
  */
