@@ -7,7 +7,7 @@
  *
  *   node --conditions=source --import tsx test/bench/main.ts [--concurrency=16] [--duration=25]
  *     [--logins=N] [--warmup=auto|SECONDS] [--sso-duration=10] [--no-micro] [--unsigned-requests]
- *     [--distinct-addresses]
+ *     [--distinct-addresses] [--service-env=SERVICE:NAME=VALUE ...]
  *
  * Warm-up: six Node processes share two cores, so each hot path runs only some tens of times a
  * second and V8 needs tens of seconds to finish optimising it (after 5 s the services still spend
@@ -15,7 +15,12 @@
  * until a window's service CPU per login is no longer 3% below the one before (at least 40 s, at
  * most 120 s) and prints each window; a number is a fixed warm-up in seconds (0: none).
  *   (or BENCH_CONCURRENCY, BENCH_DURATION, BENCH_LOGINS, BENCH_WARMUP, BENCH_SSO_DURATION,
- *    BENCH_MICRO=0, BENCH_SIGNED_REQUESTS=0, BENCH_DISTINCT_ADDRESSES=1)
+ *    BENCH_MICRO=0, BENCH_SIGNED_REQUESTS=0, BENCH_DISTINCT_ADDRESSES=1,
+ *    BENCH_SERVICE_ENV="SERVICE:NAME=VALUE SERVICE:NAME=VALUE")
+ *
+ * `--service-env` sets one variable of one service's config for the run, to size a deployment
+ * before choosing it, e.g. `accounts:ARGON2_MEMORY_KIB=12288 accounts:ARGON2_TIME_COST=3` or
+ * `idp-gateway:IDP_SIGNING_KEY_FILE=… idp-gateway:IDP_SIGNING_CERT_FILE=…`. The header echoes it.
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { createPrivateKey, sign } from 'node:crypto';
@@ -58,6 +63,7 @@ const { values: flags } = parseArgs({
     'no-micro': { type: 'boolean' },
     'unsigned-requests': { type: 'boolean' },
     'distinct-addresses': { type: 'boolean' },
+    'service-env': { type: 'string', multiple: true },
     'cpu-prof': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   },
@@ -81,6 +87,23 @@ const num = (flag: string | undefined, env: string, dflt: number) => {
   return n;
 };
 const envOff = (v: string | undefined) => v === '0' || v === 'false';
+/** `SERVICE:NAME=VALUE` settings, grouped by service; a bad one stops the run before anything starts. */
+function serviceEnvFrom(items: readonly string[]) {
+  const env: Partial<Record<ServiceName, Record<string, string>>> = {};
+  for (const item of items) {
+    const m = /^([a-z-]+):([A-Z][A-Z0-9_]*)=(.*)$/s.exec(item);
+    const service = m?.[1] as ServiceName | undefined;
+    if (!m || !service || !SERVICE_NAMES.includes(service)) {
+      process.stderr.write(
+        `bench: --service-env / BENCH_SERVICE_ENV wants SERVICE:NAME=VALUE with SERVICE one of ` +
+          `${SERVICE_NAMES.join(', ')} (got ${JSON.stringify(item)})\n`,
+      );
+      process.exit(64);
+    }
+    env[service] = { ...env[service], [m[2]!]: m[3]! };
+  }
+  return env;
+}
 const opts = {
   concurrency: Math.max(1, Math.floor(num(flags.concurrency, 'BENCH_CONCURRENCY', 16))),
   durationS: num(flags.duration, 'BENCH_DURATION', 25),
@@ -96,6 +119,9 @@ const opts = {
   distinctAddresses:
     !!flags['distinct-addresses'] || ['1', 'true'].includes(process.env.BENCH_DISTINCT_ADDRESSES ?? ''),
   cpuProfDir: flags['cpu-prof'] ?? process.env.BENCH_CPU_PROF,
+  serviceEnv: serviceEnvFrom(
+    flags['service-env'] ?? (process.env.BENCH_SERVICE_ENV ?? '').split(/\s+/).filter(Boolean),
+  ),
 };
 
 /** A browser behind its own address, as the gateway sees it through a trusted proxy. */
@@ -366,15 +392,28 @@ async function main() {
       `, warm-up ${opts.warmupS === undefined ? `until steady (${WARMUP.minS}–${WARMUP.maxS} s)` : `${opts.warmupS} s`}, AuthnRequests ${opts.signedRequests ? 'signed (RSA-SHA256, HTTP-Redirect)' : 'unsigned'}, ` +
       `client address ${opts.distinctAddresses ? 'one per virtual user (X-Forwarded-For)' : '127.0.0.1 for all'}`,
   );
+  for (const [service, env] of Object.entries(opts.serviceEnv))
+    out(
+      `          ${service}: ${Object.entries(env)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(' ')} (--service-env)`,
+    );
   out();
 
   const tSetup = performance.now();
   stack = await startStack({
     ...(opts.cpuProfDir ? { command: profiledCommands(opts.cpuProfDir) } : {}),
     serviceEnv: {
+      ...opts.serviceEnv,
       // The SMS-pumping caps would stop a benchmark after 10 logins per phone; lift them here only.
-      'otp-sender': { OTP_PHONE_HOURLY_CAP: '1000000', OTP_PREFIX_HOURLY_CAP: '1000000' },
-      ...(opts.distinctAddresses ? { 'idp-gateway': { TRUST_PROXY: 'true' } } : {}),
+      'otp-sender': {
+        ...opts.serviceEnv['otp-sender'],
+        OTP_PHONE_HOURLY_CAP: '1000000',
+        OTP_PREFIX_HOURLY_CAP: '1000000',
+      },
+      ...(opts.distinctAddresses
+        ? { 'idp-gateway': { ...opts.serviceEnv['idp-gateway'], TRUST_PROXY: 'true' } }
+        : {}),
     },
   });
   const spPort = stack.base + 90;
