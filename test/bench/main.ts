@@ -202,7 +202,35 @@ interface PhaseResult {
   serviceMs: Map<string, number>;
   infraMs: Map<string, number>;
   generatorMs: number;
+  /** Machine-wide /proc/vmstat counters over the phase (undefined where unreadable). */
+  vm: Map<string, number> | undefined;
 }
+
+/**
+ * argon2id's memory comes in transparent huge pages (libs/passwords); when the kernel cannot find
+ * free 2 MiB pages it compacts memory or falls back to 4 KiB pages, and a check costs up to twice
+ * the CPU. These counters tell such a run apart from a slow spell of the virtual machine.
+ */
+const VMSTAT_KEYS = ['thp_fault_alloc', 'thp_fault_fallback', 'compact_stall'] as const;
+function vmstat(): Map<string, number> | undefined {
+  try {
+    const all = new Map(
+      readFileSync('/proc/vmstat', 'utf8')
+        .split('\n')
+        .map((line) => line.split(' ') as [string, string]),
+    );
+    return new Map(VMSTAT_KEYS.map((k) => [k, Number(all.get(k) ?? NaN)]));
+  } catch {
+    return undefined;
+  }
+}
+const sysText = (file: string) => {
+  try {
+    return readFileSync(file, 'utf8').trim();
+  } catch {
+    return 'unreadable';
+  }
+};
 
 /** The process roots whose CPU we sample: each mesh instance, and each infrastructure server. */
 function cpuRoots(s: Stack) {
@@ -240,7 +268,9 @@ async function phase(
     serviceMs: new Map(),
     infraMs: new Map(),
     generatorMs: 0,
+    vm: undefined,
   };
+  const vm0 = vmstat();
   const s0 = sample(roots.services);
   const i0 = sample(roots.infra);
   const g0 = process.cpuUsage();
@@ -272,6 +302,8 @@ async function phase(
   r.generatorMs = (g.user + g.system) / 1000;
   r.serviceMs = diffMs(s0, sample(roots.services));
   r.infraMs = diffMs(i0, sample(roots.infra));
+  const vm1 = vmstat();
+  if (vm0 && vm1) r.vm = new Map([...vm1].map(([k, v]) => [k, v - vm0.get(k)!]));
   r.latenciesMs.sort((a, b) => a - b);
   return r;
 }
@@ -300,6 +332,11 @@ function report(r: PhaseResult) {
   out(
     `  machine CPU     ${f1((svc + infra + r.generatorMs) / 1000 / r.wallS)} of ${cpus().length} cores busy on average`,
   );
+  if (r.vm)
+    out(
+      `  huge pages      ${f1(r.vm.get('thp_fault_alloc')! / n)} per login faulted in, ` +
+        `${r.vm.get('thp_fault_fallback')} fell back to 4 KiB pages, ${r.vm.get('compact_stall')} compaction stalls (/proc/vmstat, whole machine)`,
+    );
   for (const [msg, count] of [...r.errors].slice(0, 5)) out(`  error ×${count}: ${msg}`);
 }
 
@@ -380,6 +417,10 @@ async function main() {
   out('# make bench — two-factor SAML login load benchmark');
   out(`date      ${new Date().toISOString()}`);
   out(`machine   ${sh('nproc', []) || cpus().length} CPUs (nproc), ${model}, node ${process.version}`);
+  out(
+    `kernel    transparent huge pages: ${sysText('/sys/kernel/mm/transparent_hugepage/enabled')}, ` +
+      `defrag: ${sysText('/sys/kernel/mm/transparent_hugepage/defrag')}`,
+  );
   out(`commit    ${commit}${dirty ? ' (working tree has uncommitted changes)' : ''}`);
   out(
     `command   ${[...benchEnv, 'node', ...process.execArgv, relative(REPO_ROOT, process.argv[1]!), ...argv].join(' ')}`,

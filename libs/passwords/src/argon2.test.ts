@@ -1,8 +1,12 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { expect } from 'chai';
 import { Registry } from '@idp/observability';
 import { createArgon2Hasher } from './argon2.js';
 import { argon2HasherFromConfig } from './config.js';
+import { transparentHugePages } from './huge-pages.js';
 
 // Cheap parameters: the tests are about behaviour, not cost.
 const params = { memoryKib: 1024, timeCost: 1, parallelism: 1 };
@@ -69,5 +73,55 @@ describe('argon2 hasher', () => {
     expect(await pending).to.deep.equal([true, true]);
     const after = await registry.getSingleMetricAsString('idp_password_hashes');
     expect(after).to.include('idp_password_hashes{state="running"} 0');
+  });
+
+  describe('transparent huge pages', () => {
+    const cheap = { ARGON2_MEMORY_KIB: 1024, ARGON2_TIME_COST: 1, ARGON2_PARALLELISM: 1 };
+    let dir: string;
+    before(() => (dir = mkdtempSync(join(tmpdir(), 'thp-'))));
+    after(() => rmSync(dir, { recursive: true, force: true }));
+    const modeIn = (text: string) => {
+      const file = join(dir, 'enabled');
+      writeFileSync(file, text);
+      return transparentHugePages(file);
+    };
+
+    it('reads the bracketed mode, and nothing from a missing or unrecognised file', () => {
+      expect(modeIn('always [madvise] never\n')).to.equal('madvise');
+      expect(modeIn('[always] madvise never\n')).to.equal('always');
+      expect(modeIn('always madvise [never]\n')).to.equal('never');
+      expect(modeIn('always madvise never\n')).to.equal(undefined);
+      expect(transparentHugePages(join(dir, 'missing'))).to.equal(undefined);
+    });
+
+    it('warns once at start-up and shows the mode as a metric when huge pages are off', async () => {
+      const warnings: string[] = [];
+      const registry = new Registry();
+      argon2HasherFromConfig(cheap, registry, {
+        hugePages: 'never',
+        warn: (_details, message) => warnings.push(message),
+      });
+      expect(warnings).to.have.length(1);
+      expect(warnings[0]).to.match(/transparent huge pages are off.*twice the CPU/);
+      expect(await registry.getSingleMetricAsString('idp_password_hash_huge_pages')).to.include(
+        'idp_password_hash_huge_pages{mode="never"} 1',
+      );
+    });
+
+    it('says nothing with madvise, and "unknown" where the mode cannot be read', async () => {
+      const warnings: string[] = [];
+      const warn = (_details: Record<string, unknown>, message: string) => warnings.push(message);
+      const madvise = new Registry();
+      argon2HasherFromConfig(cheap, madvise, { hugePages: 'madvise', warn });
+      const unknown = new Registry();
+      argon2HasherFromConfig(cheap, unknown, { hugePages: undefined, warn });
+      expect(warnings).to.deep.equal([]);
+      expect(await madvise.getSingleMetricAsString('idp_password_hash_huge_pages')).to.include(
+        'idp_password_hash_huge_pages{mode="madvise"} 1',
+      );
+      expect(await unknown.getSingleMetricAsString('idp_password_hash_huge_pages')).to.include(
+        'idp_password_hash_huge_pages{mode="unknown"} 1',
+      );
+    });
   });
 });

@@ -6,6 +6,7 @@ import {
   type Argon2Params,
   type PasswordHasher,
 } from './argon2.js';
+import { transparentHugePages, type HugePageMode } from './huge-pages.js';
 
 /**
  * The argon2id cost settings, spread into each password-keeping service's config. The defaults are
@@ -38,11 +39,38 @@ export const argon2Params = (c: Argon2Settings): Argon2Params => ({
   parallelism: c.ARGON2_PARALLELISM,
 });
 
+export interface HasherEnvironment {
+  /** Told once, at start-up, when the kernel makes password checks cost double. */
+  warn?: (details: Record<string, unknown>, message: string) => void;
+  /** The kernel's transparent-huge-page mode (default: read from /sys). */
+  hugePages?: HugePageMode | undefined;
+}
+
 /**
  * The hasher a service's config asks for (its cost, how many hashes run at once), with its load
- * as `idp_password_hashes{state="running"|"waiting"}` in `registry`.
+ * as `idp_password_hashes{state="running"|"waiting"}` in `registry`, and the kernel's huge-page
+ * mode as `idp_password_hash_huge_pages{mode}` (a check costs double with `never`).
  */
-export function argon2HasherFromConfig(c: Argon2Settings, registry: Registry): PasswordHasher {
+export function argon2HasherFromConfig(
+  c: Argon2Settings,
+  registry: Registry,
+  env: HasherEnvironment = {},
+): PasswordHasher {
+  const hugePages = 'hugePages' in env ? env.hugePages : transparentHugePages();
+  if (hugePages === 'never')
+    env.warn?.(
+      { transparentHugePages: hugePages },
+      'transparent huge pages are off: each password check costs about twice the CPU; ' +
+        'set /sys/kernel/mm/transparent_hugepage/enabled to madvise (the usual default)',
+    );
+  new Gauge({
+    name: 'idp_password_hash_huge_pages',
+    help:
+      "1 for the kernel's transparent-huge-page mode (always, madvise, never, unknown); " +
+      'with never, argon2id memory comes in 4 KiB pages and a password check costs about twice the CPU.',
+    labelNames: ['mode'],
+    registers: [registry],
+  }).set({ mode: hugePages ?? 'unknown' }, 1);
   const hasher = createArgon2Hasher(
     argon2Params(c),
     c.ARGON2_CONCURRENCY === undefined ? {} : { concurrency: c.ARGON2_CONCURRENCY },

@@ -1,2 +1,3 @@
 export * from './argon2.js';
 export * from './config.js';
+export * from './huge-pages.js';

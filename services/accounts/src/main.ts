@@ -52,7 +52,7 @@ runMain(async () => {
     accountsHandlers({
       store,
       clock,
-      hasher: argon2HasherFromConfig(config, rt.registry),
+      hasher: argon2HasherFromConfig(config, rt.registry, { warn }),
       event,
       mail: sealedMailQueue({ sealer: createSealer(deriveKey(mailSealKey, MAIL_SEAL_PURPOSE)), event }),
       personKeys: createPersonKeyWrapper(masterKey),

@@ -34,7 +34,7 @@ runMain(async () => {
   const clock = systemClock;
   const deps: ConsoleDeps = {
     store: createPostgresRaStore(database.db),
-    hasher: argon2HasherFromConfig(config, rt.registry),
+    hasher: argon2HasherFromConfig(config, rt.registry, { warn: rt.log.warn.bind(rt.log) }),
     box: createSecretBox(key),
     clock,
     event: eventFactory({ producer: rt.producer, catalog: rt.catalog, clock }),
