@@ -79,7 +79,7 @@ test-e2e: install infra build ## end-to-end tests: the built services as process
 
 test: install infra build lint typecheck test-unit test-int test-e2e ## everything CI runs, in order, stopping at the first failure
 
-bench: install build ## load benchmark on a private stack (BENCH_CONCURRENCY=16 BENCH_DURATION=25 BENCH_LOGINS BENCH_WARMUP=auto BENCH_SSO_DURATION=10 BENCH_CPU_PROF=dir)
+bench: install build ## load benchmark on a private stack (BENCH_CONCURRENCY=16 BENCH_DURATION=25 BENCH_LOGINS BENCH_WARMUP=auto BENCH_SSO_DURATION=10 BENCH_CPU_PROF=dir BENCH_SERVICE_ENV="svc:NAME=VALUE …")
 	$(TSNODE) test/bench/main.ts
 
 bench-replay: install ## audit replay benchmark: 100k events through replay + validation on a private nats-server (BENCH_REPLAY_EVENTS=100000 BENCH_REPLAY_RUNS=3)
