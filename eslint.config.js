@@ -26,6 +26,12 @@ export default tseslint.config(
   },
   { files: ['eslint.config.js'], ...tseslint.configs.disableTypeChecked },
   {
+    // Committed bin shims that load a package's build: plain JS, outside the TypeScript project.
+    files: ['libs/*/bin/*.js'],
+    ...tseslint.configs.disableTypeChecked,
+    languageOptions: { parserOptions: { projectService: false } },
+  },
+  {
     // Browser scripts served as static files: plain JS, outside the TypeScript project.
     files: ['services/*/static/**/*.js'],
     ...tseslint.configs.disableTypeChecked,
