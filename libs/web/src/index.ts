@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
 import express, {
   type ErrorRequestHandler,
   type Express,
@@ -88,6 +89,19 @@ export interface HttpServer {
   port: number;
   /** Stops accepting connections and waits for in-flight requests to finish. */
   close(): Promise<void>;
+}
+
+/** `static/` beside this package's src/ and dist/: the stylesheet the services' pages share. */
+const SHARED_STATIC_DIR = fileURLToPath(new URL('../static', import.meta.url));
+
+/**
+ * Serves `/static/` from the service's own `dir`, then from the shared files (`base.css`, which each
+ * service's layout links before its own stylesheet), cached for an hour; the service's file of a
+ * name wins.
+ */
+export function mountStatic(app: Express, dir: string): void {
+  const o = { maxAge: '1h', index: false } as const;
+  app.use('/static', express.static(dir, o), express.static(SHARED_STATIC_DIR, o));
 }
 
 /** Listens and returns a graceful close: idle keep-alive sockets are closed, busy ones finish. */

@@ -2,7 +2,7 @@ import { loadConfig, redactConfig } from '@idp/config';
 import { runMain } from '@idp/observability';
 import { connectRedis } from '@idp/redis';
 import { packageVersion, startRuntime } from '@idp/runtime';
-import { createWebApp, errorHandler, express, listen } from '@idp/web';
+import { createWebApp, errorHandler, listen, mountStatic } from '@idp/web';
 import { openSpRegistry } from '@idp/saml';
 import { abuseLimitPolicy, GatewayConfig } from './config.js';
 import { homeRoute } from './http/home.js';
@@ -79,7 +79,7 @@ runMain(async () => {
   const pairwiseSecret =
     config.NAMEID_PAIRWISE_SECRET ?? 'development-only-pairwise-secret-never-in-production';
   const app = createWebApp({ log: rt.log, trustProxy: config.TRUST_PROXY ? 'loopback' : undefined });
-  app.use('/static', express.static(STATIC_DIR, { maxAge: '1h', index: false }));
+  mountStatic(app, STATIC_DIR);
   app.get('/', homeRoute());
   const deps: FlowDeps = {
     store,

@@ -1,4 +1,4 @@
-import { createWebApp, errorHandler, express, type Express } from '@idp/web';
+import { createWebApp, errorHandler, mountStatic, type Express } from '@idp/web';
 import type { Logger } from '@idp/observability';
 import { mountAuthRoutes } from '../http/auth-routes.js';
 import { rememberLang } from '../http/browser.js';
@@ -11,7 +11,7 @@ import { OfficerAuth } from './officer-auth.js';
 /** The officer console's express app: the login pages and the pages behind them. */
 export function createConsoleApp(d: ConsoleDeps, o: { secureCookies: boolean; log: Logger }): Express {
   const app = createWebApp({ log: o.log });
-  app.use('/static', express.static(STATIC_DIR, { maxAge: '1h', index: false }));
+  mountStatic(app, STATIC_DIR);
   app.use(rememberLang(o.secureCookies));
   const auth = new OfficerAuth(d);
   mountAuthRoutes(app, { auth, secureCookies: o.secureCookies });

@@ -35,7 +35,7 @@ import {
   waitFor,
   type PrivateServer,
 } from '@idp/testing';
-import { createWebApp, errorHandler, express, listen, type Express, type HttpServer } from '@idp/web';
+import { createWebApp, errorHandler, listen, mountStatic, type Express, type HttpServer } from '@idp/web';
 import type { FlowDeps } from '../../flow/deps.js';
 import type { SigningIdentity } from '../../saml/keys.js';
 import { SessionStore } from '../../session/store.js';
@@ -485,7 +485,7 @@ export async function startPages(
         log: a.log ?? testLog,
         ...(a.trustProxy ? { trustProxy: 'loopback' } : {}),
       });
-      app.use('/static', express.static(STATIC_DIR));
+      mountStatic(app, STATIC_DIR);
       mountLoginRoutes(app, deps);
       mountRegistrationRoutes(app, {
         store,
