@@ -127,12 +127,24 @@ describe('registration and smsPASS activation in a real browser (Chromium), up t
     expect(await accessibilityProblems(page), page.url()).to.deep.equal([]);
   }
 
-  /** The error at a field: tied to it, and listed in the summary at the top with a link to it. */
-  async function expectFieldError(id: string, message: string) {
+  /** The error at a field: said beside it, tied to it, and marked for the eye by its border. */
+  async function expectFieldMarked(id: string, message: string) {
     const input = page.locator(`#${id}`);
     expect(await input.getAttribute('aria-invalid'), id).to.equal('true');
     expect((await input.getAttribute('aria-describedby'))?.split(' '), id).to.include(`${id}-error`);
     expect(await page.locator(`#${id}-error`).innerText()).to.equal(message);
+    const border = await input.evaluate(
+      (el) =>
+        (
+          globalThis as unknown as { getComputedStyle(e: unknown): { borderTopColor: string } }
+        ).getComputedStyle(el).borderTopColor,
+    );
+    expect(border, `${id}'s border`).to.equal('rgb(176, 0, 32)'); // #b00020, the error colour
+  }
+
+  /** A field's error as above, also listed in the summary at the top with a link to the field. */
+  async function expectFieldError(id: string, message: string) {
+    await expectFieldMarked(id, message);
     const summary = page.locator('#form-error');
     expect(await summary.getAttribute('role')).to.equal('alert');
     expect(await summary.locator(`a[href="#${id}"]`).innerText()).to.equal(message);
@@ -374,6 +386,14 @@ describe('registration and smsPASS activation in a real browser (Chromium), up t
     );
     await accessible();
     await shot('act-done');
+
+    // A mistyped number on the phones page is marked at its field like every other error (a phone
+    // field once kept its grey border: its rule came after the error rule in the stylesheet).
+    await page.goto(`${gwUrl}/account/phones`);
+    await field('New mobile phone').fill('041 555');
+    await press(page.getByRole('button', { name: 'Send SMS code', exact: true }));
+    await expectFieldMarked('phone', 'Enter a mobile number in international format, e.g. +386 41 123 456.');
+    await accessible();
   });
 
   it('a SAML login at the demo e-service now asks for the password and the SMS code, and succeeds', async () => {
