@@ -27,7 +27,7 @@ MESH_ENV = $(strip $(foreach v,$(MESH_VARS),$(if $($(v)),$(v)='$($(v))')))
 # CI installs exactly what the lockfile says; locally pnpm may update it.
 FROZEN = $(if $(filter-out false 0,$(CI)),--frozen-lockfile)
 
-.PHONY: help install infra build up down status logs lint typecheck test test-unit test-int test-e2e \
+.PHONY: help install infra build up down status reset logs lint typecheck test test-unit test-int test-e2e \
 	bench bench-replay clean clean-all
 
 help: ## list the targets
@@ -56,6 +56,9 @@ down: ## stop what make up started, from any terminal
 
 status: ## show each instance of the local mesh: ready, not ready (and why), not running
 	$(TSNODE) infra/dev/status.ts
+
+reset: install infra ## delete make up's data on this machine and this checkout's keys for it (asks; RESET=yes does not)
+	env $(MESH_ENV) $(TSNODE) infra/dev/reset.ts
 
 logs: ## follow the instances' JSON logs in var/log
 	@if ! compgen -G 'var/log/*.log' >/dev/null; then echo 'No logs in var/log yet: make up writes them.'; exit 1; fi

@@ -33,16 +33,17 @@ export interface ServiceSpec {
   envPrefix: string;
   /** Serves HTTP to people: the public gateway, the officer console, or the notary's operator page. */
   http?: 'gateway' | 'console' | 'operator';
-  redis?: boolean;
+  /** Uses Redis, under this key prefix (as its main.ts sets it; `make reset` deletes these keys). */
+  redisPrefix?: string;
   /** Its PostgreSQL login role, which owns its schema. */
   dbRole?: string;
 }
 
 /** In admin-port order: service k (from 0) gets admin ports base + 10k, base + 10k + 1, … */
 export const SERVICES: readonly ServiceSpec[] = [
-  { name: 'idp-gateway', envPrefix: 'GATEWAY', http: 'gateway', redis: true },
+  { name: 'idp-gateway', envPrefix: 'GATEWAY', http: 'gateway', redisPrefix: 'gw:' },
   { name: 'accounts', envPrefix: 'ACCOUNTS', dbRole: 'idp_accounts' },
-  { name: 'otp-sender', envPrefix: 'OTP_SENDER', redis: true },
+  { name: 'otp-sender', envPrefix: 'OTP_SENDER', redisPrefix: 'otp:' },
   { name: 'activation', envPrefix: 'ACTIVATION', dbRole: 'idp_activation' },
   { name: 'registration-authority', envPrefix: 'RA', http: 'console', dbRole: 'idp_ra' },
   { name: 'notary', envPrefix: 'NOTARY', http: 'operator' },
@@ -203,20 +204,28 @@ function postgresFromEnv(env: NodeJS.ProcessEnv): { host: string; port: number }
 
 const hostForUrl = (host: string) => (host.includes(':') ? `[${host}]` : host);
 
+/** Where the mesh's services keep their data and their event keys (`make reset` clears them). */
+export function meshData(o: MeshOptions = {}) {
+  const root = resolve(o.root ?? REPO_ROOT);
+  const pgDefaults = postgresFromEnv(process.env);
+  return {
+    root,
+    eventKeysDir: resolve(root, o.eventKeysDir ?? join('var', 'event-keys')),
+    pg: {
+      host: o.postgres?.host ?? pgDefaults.host,
+      port: o.postgres?.port ?? pgDefaults.port,
+      database: o.postgres?.database ?? 'idp',
+    },
+    natsUrl: o.natsUrl ?? (process.env.NATS_URL || 'nats://127.0.0.1:4222'),
+    redisUrl: o.redisUrl ?? (process.env.REDIS_URL || 'redis://127.0.0.1:6379'),
+  };
+}
+
 /** Works out every instance of the mesh without starting anything; `make status` uses it too. */
 export function planMesh(o: MeshOptions = {}): InstancePlan[] {
-  const root = resolve(o.root ?? REPO_ROOT);
+  const { root, eventKeysDir, pg, natsUrl, redisUrl } = meshData(o);
   const ports: MeshPorts = { ...DEFAULT_PORTS, ...o.ports };
   const logDir = resolve(root, o.logDir ?? join('var', 'log'));
-  const eventKeysDir = resolve(root, o.eventKeysDir ?? join('var', 'event-keys'));
-  const pgDefaults = postgresFromEnv(process.env);
-  const pg = {
-    host: o.postgres?.host ?? pgDefaults.host,
-    port: o.postgres?.port ?? pgDefaults.port,
-    database: o.postgres?.database ?? 'idp',
-  };
-  const natsUrl = o.natsUrl ?? (process.env.NATS_URL || 'nats://127.0.0.1:4222');
-  const redisUrl = o.redisUrl ?? (process.env.REDIS_URL || 'redis://127.0.0.1:6379');
   const logLevel = o.logLevel ?? (process.env.LOG_LEVEL || 'info');
   const publicUrl = process.env.PUBLIC_URL || `http://localhost:${ports.gateway}`;
 
@@ -249,7 +258,7 @@ export function planMesh(o: MeshOptions = {}): InstancePlan[] {
         INSTANCE_ID: id,
         // One key per service, shared by its replicas: the trust file names services, not instances.
         EVENT_SIGNING_KEY_FILE: join(eventKeysDir, `${spec.name}.key.pem`),
-        ...(spec.redis ? { REDIS_URL: redisUrl } : {}),
+        ...(spec.redisPrefix !== undefined ? { REDIS_URL: redisUrl } : {}),
         // The notary's main traffic is NATS; its page is a side door, hence a name of its own.
         ...(httpPort !== undefined
           ? spec.http === 'operator'

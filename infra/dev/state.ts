@@ -50,6 +50,16 @@ export function readState(root: string): MeshState | undefined {
   }
 }
 
+/** What of a recorded mesh still runs: its launcher and instances, each as a label with its pid. */
+export function stillRunning(state: MeshState): string[] {
+  return [
+    ...(isRunning(state.supervisor.pid, [state.supervisor.script])
+      ? [`the launcher (pid ${state.supervisor.pid})`]
+      : []),
+    ...state.instances.filter((i) => isRunning(i.pid, i.command)).map((i) => `${i.label} (pid ${i.pid})`),
+  ];
+}
+
 /** Written to a temporary file and renamed, so a reader never sees half a file. */
 export function writeState(root: string, state: MeshState): void {
   const path = statePath(root);

@@ -21,19 +21,21 @@
  * every instance that has exited.
  */
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { dirname, relative } from 'node:path';
 import {
   DEFAULT_READY_TIMEOUT_MS,
   MeshError,
   REPO_ROOT,
   describeExit,
+  meshData,
   meshOptionsFromEnv,
   startMesh,
   type InstanceExit,
   type Mesh,
   type MeshInstance,
 } from './mesh.js';
-import { isRunning, readState, removeState, signal, writeState, type MeshState } from './state.js';
+import { readState, removeState, signal, stillRunning, writeState, type MeshState } from './state.js';
 
 /** The demo citizen `make up` creates: a demo account, so its password is no secret. */
 const DEMO_CITIZEN = {
@@ -60,12 +62,7 @@ let shuttingDown = false;
 function refuseIfAlreadyRunning(): void {
   const previous = readState(REPO_ROOT);
   if (!previous) return;
-  const alive = [
-    ...(isRunning(previous.supervisor.pid, [previous.supervisor.script])
-      ? [`the launcher (pid ${previous.supervisor.pid})`]
-      : []),
-    ...previous.instances.filter((i) => isRunning(i.pid, i.command)).map((i) => `${i.label} (pid ${i.pid})`),
-  ];
+  const alive = stillRunning(previous);
   if (alive.length > 0) {
     fail(`A mesh is already running (started ${previous.supervisor.startedAt}): ${alive.join(', ')}.`);
     fail('Stop it first with: make down   (or see it with: make status)');
@@ -214,7 +211,19 @@ function seedDemoCitizen(m: Mesh): Promise<'created' | 'present' | string> {
   });
 }
 
-async function prepareDemo(m: Mesh): Promise<string[]> {
+/**
+ * The data `make up` keeps lives in the machine's NATS, PostgreSQL and Redis, the keys that sign and
+ * encrypt it in var/. Keys this run made, beside a demo citizen from before it, belong to other data.
+ */
+const OLDER_DATA_NOTE = [
+  '',
+  'Note: this run made new development keys in var/, but the data on this machine is older (the demo',
+  'citizen was there already): it comes from another checkout, or from before var/ was removed.',
+  '`pnpm idp audit verify` will report its events as signed by unknown keys, and the personal data it',
+  'encrypted cannot be read here. To start clean: make down, make reset, make up.',
+];
+
+async function prepareDemo(m: Mesh, newKeys: boolean): Promise<string[]> {
   const sp = m.instances.find((i) => i.name === 'demo-sp');
   const gateway = m.instances.find((i) => i.name === 'idp-gateway');
   if (!sp || !gateway) return [];
@@ -237,6 +246,7 @@ async function prepareDemo(m: Mesh): Promise<string[]> {
     '',
     `Open http://localhost:${sp.adminPort}, click Log in, sign in as ${c.email} / ${c.password},`,
     `read the SMS code at ${publicUrl(gateway) ?? 'the gateway'}/dev/sms`,
+    ...(seeded === 'present' && newKeys ? OLDER_DATA_NOTE : []),
   ];
 }
 
@@ -277,6 +287,7 @@ async function main(): Promise<number> {
   for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(sig, () => void shutdown(sig));
 
   const options = meshOptionsFromEnv();
+  const newKeys = !existsSync(meshData(options).eventKeysDir);
   // Own process groups: Ctrl-C reaches only this launcher, which stops each instance once, in order.
   // The demo e-service is part of `make up` unless DEMO_SP_PORT=0.
   mesh = await startMesh({ demoSp: true, ...options, detached: true, onUnexpectedExit });
@@ -298,7 +309,7 @@ async function main(): Promise<number> {
   }
   if (shuttingDown) return new Promise<never>(() => {});
 
-  const demo = await prepareDemo(mesh);
+  const demo = await prepareDemo(mesh, newKeys);
   if (shuttingDown) return new Promise<never>(() => {});
   printSummary(mesh, demo);
   const m = mesh;
