@@ -15,7 +15,8 @@
  *   MESH_READY_TIMEOUT_SECONDS (90), LOG_LEVEL (info), NATS_URL, REDIS_URL, PGHOST, PGPORT,
  *   PUBLIC_URL (the gateway's public address; http://localhost:<GATEWAY_PORT>)
  *
- * Once every instance is ready it creates the demo citizen (if absent) through the operator CLI.
+ * Once every instance is ready it creates the demo citizen (if absent) through the operator CLI,
+ * and says so when this run made new development keys beside older data (see `make reset`).
  *
  * Signals: SIGINT/SIGTERM/SIGHUP stop everything (a second one kills at once); SIGUSR2 restarts
  * every instance that has exited.
