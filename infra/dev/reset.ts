@@ -59,6 +59,9 @@ export function developmentTarget(): ResetTarget {
   };
 }
 
+/** The target's paths as a reader of this checkout knows them (var/…, whichever way they were given). */
+const shownPaths = (t: ResetTarget) => t.paths.map((p) => relative(t.root, resolve(t.root, p))).join(', ');
+
 /** A SCAN pattern matching exactly the keys that start with `prefix`. */
 const globPrefix = (prefix: string) => `${prefix.replace(/[*?[\]\\]/g, '\\$&')}*`;
 
@@ -111,7 +114,7 @@ export async function resetData(t: ResetTarget, say: (line: string) => void): Pr
   }
 
   for (const p of t.paths) rmSync(resolve(t.root, p), { recursive: true, force: true });
-  say(`removed ${t.paths.map((p) => relative(t.root, resolve(t.root, p))).join(', ')}`);
+  say(`removed ${shownPaths(t)}`);
 }
 
 async function confirmed(question: string): Promise<boolean> {
@@ -140,7 +143,7 @@ async function main(): Promise<number> {
     `  PostgreSQL ${t.pg.host}:${t.pg.port}, database ${t.pg.database}: the schemas of ${t.roles.join(', ')}`,
   );
   out(`  Redis ${t.redisUrl}: the keys ${t.redisPrefixes.map((p) => `${p}*`).join(', ')}`);
-  out(`  files: ${t.paths.map((p) => relative(t.root, resolve(t.root, p))).join(', ')}`);
+  out(`  files: ${shownPaths(t)}`);
   if (!(await confirmed('Type reset to delete them: '))) {
     process.stderr.write('Nothing deleted. On a terminal type reset; elsewhere run with RESET=yes.\n');
     return 1;
